@@ -1,0 +1,26 @@
+"""API error shape: every failure is a 4xx JSON body with a readable message."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        else:
+            detail = {"detail": " ".join(exc.messages)}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+def accepted(job, request, **extra) -> Response:
+    """The answer of every async endpoint: 202, the job id and where to watch it."""
+    from radtik.jobs.api.serializers import JobSerializer
+
+    body = {"job": JobSerializer(job, context={"request": request}).data, **extra}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]["url"]})

@@ -1,0 +1,31 @@
+"""The one way to write an audit record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from radtik.audit.models import AuditEntry
+
+SECRET_KEYS = ("password", "token", "secret", "passkey", "key")
+
+
+def audit_record(
+    *, actor: Any | None, action: str, obj: models.Model | None = None, changes: dict | None = None
+) -> AuditEntry:
+    """Record a write in the current schema. Secret-looking fields are never stored."""
+    clean = {
+        key: ("***" if any(part in key.lower() for part in SECRET_KEYS) else value)
+        for key, value in (changes or {}).items()
+    }
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_repr=user.get_username() if user else "system",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=clean,
+    )

@@ -1,0 +1,81 @@
+"""The one way to push a realtime event: `publish(tenant, topic, event, payload)`.
+
+Events go out after the surrounding transaction commits, to the Channels group
+`tenant.<id>.<topic>` (or `system.<topic>` for platform events, tenant=None). Payloads are plain
+JSON, with phone numbers and e-mail addresses masked and secret-looking keys dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = "radtik.event"
+SECRET_KEY_PARTS = ("password", "token", "secret", "passkey", "api_key")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_PHONE = re.compile(r"(?<![\d.])(\+?\d{4})(\d{2,5})(\d{4})(?![\d.])")  # 10-13 digits
+_TOPIC = re.compile(r"^[a-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+
+
+def group_name(tenant_id: int | None, topic: str) -> str:
+    if not _TOPIC.match(topic):
+        raise ValueError(f"Invalid topic {topic!r}")
+    return f"system.{topic}" if tenant_id is None else f"tenant.{tenant_id}.{topic}"
+
+
+def mask_text(text: str) -> str:
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * len(m.group(2))}{m.group(3)}", text)
+
+
+def mask_payload(value: Any) -> Any:
+    """Mask contact data and drop secrets, recursively."""
+    if isinstance(value, dict):
+        return {
+            key: mask_payload(item)
+            for key, item in value.items()
+            if not any(part in str(key).lower() for part in SECRET_KEY_PARTS)
+        }
+    if isinstance(value, list | tuple):
+        return [mask_payload(item) for item in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
+
+
+def publish(
+    tenant: Any | None, topic: str, event: str, payload: dict | None = None, *, html: str = ""
+) -> None:
+    """Send `event` to the topic's group once the current transaction commits.
+
+    `tenant` is a Tenant, a tenant id, or None for platform (system) events. `html` is an optional
+    server-rendered fragment (hx-swap-oob) for HTMX pages.
+    """
+    if getattr(tenant, "schema_name", None) == "public":
+        tenant = None
+    tenant_id = getattr(tenant, "pk", tenant)
+    message = {
+        "type": EVENT_TYPE,
+        "topic": topic,
+        "event": event,
+        "payload": mask_payload(payload or {}),
+        "html": html,
+    }
+    json.dumps(message)  # fail loudly here, not in the channel layer, on a non-JSON payload
+    group = group_name(tenant_id, topic)
+    transaction.on_commit(lambda: _send(group, message))
+
+
+def _send(group: str, message: dict) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+    except Exception:  # a dead Redis must not fail the write that already committed
+        logger.exception("Could not publish %s to %s", message["event"], group)

@@ -1,0 +1,58 @@
+"""Job kinds: a name bound to the function that does the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from radtik.jobs.policies import POLICIES, JobPolicy, policy_for
+
+if TYPE_CHECKING:
+    from radtik.jobs.context import JobContext
+    from radtik.jobs.models import Job
+
+JobFunc = Callable[["JobContext"], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    func: JobFunc
+    on_failed: Callable[[Job], None] | None = None
+
+    @property
+    def policy(self) -> JobPolicy:
+        return policy_for(self.name)
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+class UnknownJobKind(LookupError):
+    pass
+
+
+def job_kind(
+    name: str,
+    *,
+    on_failed: Callable[[Job], None] | None = None,
+    policy: JobPolicy | None = None,
+) -> Callable[[JobFunc], JobFunc]:
+    """Register `func` as the body of jobs of `name`. `policy` is for kinds defined outside the
+    product (tests); product kinds keep theirs in policies.POLICIES."""
+
+    def register(func: JobFunc) -> JobFunc:
+        if policy is not None:
+            POLICIES[name] = policy
+        _KINDS[name] = JobKind(name=name, func=func, on_failed=on_failed)
+        return func
+
+    return register
+
+
+def get_kind(name: str) -> JobKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise UnknownJobKind(f"Unknown job kind {name!r}") from None

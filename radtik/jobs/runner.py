@@ -1,0 +1,118 @@
+"""What the django-q2 worker runs: one attempt of one Job, inside its tenant's schema.
+
+Deliveries carry the attempt number they were sent for. The ORM broker re-delivers a task whose
+worker died (SIGKILL, timeout) once `retry` has passed; we see that as a Job still `running` and
+record the interrupted attempt before running again, so the log says what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
+from radtik.jobs.context import JobCancelled, JobContext
+from radtik.jobs.models import Job, JobLogLine
+from radtik.jobs.registry import get_kind
+from radtik.jobs.services import job_publish, job_schedule_next_attempt
+
+logger = logging.getLogger("radtik.jobs")
+
+
+def run_job(schema_name: str, job_id: int, attempt: int) -> str:
+    with schema_context(schema_name):
+        job = _claim(job_id, attempt, schema_name)
+        if job is None:
+            return "skipped"
+        return _execute(job, schema_name)
+
+
+def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
+    """Mark the job running for this delivery, or return None if the delivery is stale."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in FINISHED_STATUSES:
+            return None
+        if job.status == JobStatus.QUEUED and attempt != job.attempts + 1:
+            return None  # superseded (e.g. the job was retried by hand meanwhile)
+        if job.status == JobStatus.RUNNING:
+            # Only a redelivery after the worker died can find the job running.
+            JobLogLine.objects.create(
+                job=job,
+                level=LogLevel.WARNING,
+                stage=job.stage,
+                message=f"attempt {job.attempts} was interrupted (worker stopped or timed out)",
+            )
+            if job.attempts >= job.max_attempts:
+                _finish_failed(job, f"Interrupted on its last attempt ({job.attempts}).")
+                return None
+        job.attempts += 1
+        job.status = JobStatus.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.next_attempt_at = None
+        job.message = f"Attempt {job.attempts} of {job.max_attempts}"
+        job.save()
+        JobLogLine.objects.create(
+            job=job, stage=job.stage, message=f"attempt {job.attempts} started"
+        )
+        job_publish(job, "job.started")
+    return job
+
+
+def _execute(job: Job, schema_name: str) -> str:
+    kind = get_kind(job.kind)
+    context = JobContext(job=job, schema_name=schema_name)
+    try:
+        result = kind.func(context)
+    except JobCancelled:
+        return "cancelled"
+    except Exception as exc:
+        error = _describe(exc)
+        logger.warning("[%s] job %s #%s failed: %s", schema_name, job.kind, job.pk, error)
+        logger.debug("".join(traceback.format_exception(exc)))
+        with transaction.atomic():
+            job.refresh_from_db()
+            if job.status == JobStatus.CANCELLED:
+                return "cancelled"
+            if job.attempts < job.max_attempts:
+                job_schedule_next_attempt(
+                    job, error=error, delay=kind.policy.delay_after(job.attempts)
+                )
+                return "retrying"
+            _finish_failed(job, error)
+        if kind.on_failed is not None:
+            kind.on_failed(job)
+        return "failed"
+    with transaction.atomic():
+        job.refresh_from_db()
+        if job.status == JobStatus.CANCELLED:
+            return "cancelled"
+        job.status = JobStatus.SUCCEEDED
+        job.progress = 100
+        job.result = result
+        job.error = ""
+        job.finished_at = timezone.now()
+        job.message = job.message if job.stage else "Completed"
+        job.save()
+        JobLogLine.objects.create(job=job, stage=job.stage, message="completed")
+        job_publish(job, "job.succeeded")
+    return "succeeded"
+
+
+def _finish_failed(job: Job, error: str) -> None:
+    job.status = JobStatus.FAILED
+    job.error = error
+    job.finished_at = timezone.now()
+    job.message = f"Failed after {job.attempts} attempt(s): {error}"[:500]
+    job.save()
+    JobLogLine.objects.create(job=job, level=LogLevel.ERROR, stage=job.stage, message=error)
+    job_publish(job, "job.failed", line=error, level=LogLevel.ERROR)
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text if len(text) < 2000 else text[:2000] + "…"

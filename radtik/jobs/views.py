@@ -1,0 +1,37 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from radtik.jobs import selectors, services
+from radtik.jobs.choices import JobStatus
+from radtik.jobs.models import Job
+from radtik.permissions import role_required
+from tenants.accounts.models import Role
+
+
+@role_required(Role.VIEWER)
+def job_list(request):
+    status = request.GET.get("status") or None
+    jobs = selectors.job_list(status=status, kind=request.GET.get("kind") or None)[:200]
+    return render(
+        request, "jobs/list.html", {"jobs": jobs, "status": status, "statuses": JobStatus}
+    )
+
+
+@role_required(Role.VIEWER)
+def job_page(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    return render(request, "jobs/detail.html", {"job": job, "log": job.log_lines.all()})
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def job_retry(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        services.job_retry(job=job, actor=request.user)
+        messages.success(request, f"Job #{job.pk} queued again.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("job-page", pk=job.pk)

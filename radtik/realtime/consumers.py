@@ -1,0 +1,110 @@
+"""The one websocket endpoint. Clients subscribe to topics; the server pushes events.
+
+Topics: `jobs`, `job.42`, … are relative to the connection's tenant. A system admin (base domain)
+names groups in full: `tenant.7.jobs`, `system.tenants`. Tenant users may only name their own.
+Messages: JSON `{"type": "event", "topic", "event", "payload"}` or, with ?format=html, the
+server-rendered fragment for htmx's ws extension.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from radtik.events import group_name
+from radtik.realtime.auth import Peer, Refused, resolve_peer
+
+
+def authorise_topic(peer: Peer, topic: str) -> str:
+    """Return the group for `topic` or raise PermissionError."""
+    if topic.startswith("system."):
+        if not peer.is_system_admin:
+            raise PermissionError("Only system admins may watch platform topics")
+        return group_name(None, topic.removeprefix("system."))
+    if topic.startswith("tenant."):
+        _, tenant_id, rest = (topic.split(".", 2) + ["", ""])[:3]
+        if not tenant_id.isdigit() or not rest:
+            raise ValueError("Topic must look like tenant.<id>.<topic>")
+        if not peer.is_system_admin and int(tenant_id) != peer.tenant_id:
+            raise PermissionError("You may only watch your own account")
+        return group_name(int(tenant_id), rest)
+    if peer.tenant_id is None:
+        return group_name(None, topic)
+    return group_name(peer.tenant_id, topic)
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    peer: Peer | None = None
+
+    async def connect(self) -> None:
+        try:
+            self.peer = await database_sync_to_async(resolve_peer)(self.scope)
+        except Refused as refused:
+            await self.close(code=refused.code)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.html = query.get("format", ["json"])[0] == "html"
+        self.groups_joined: set[str] = set()
+        await self.accept()
+        for topics in query.get("topics", []):
+            for topic in filter(None, topics.split(",")):
+                await self.subscribe(topic)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        action = content.get("action") if isinstance(content, dict) else None
+        topic = content.get("topic") if isinstance(content, dict) else None
+        if action not in ("subscribe", "unsubscribe") or not isinstance(topic, str):
+            await self.send_json(
+                {"type": "error", "error": 'Send {"action": "subscribe", "topic": "jobs"}'}
+            )
+            return
+        if action == "subscribe":
+            await self.subscribe(topic)
+        else:
+            await self.unsubscribe(topic)
+
+    async def decode_json(self, text_data):
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
+    async def subscribe(self, topic: str) -> None:
+        try:
+            group = authorise_topic(self.peer, topic)
+        except (PermissionError, ValueError) as exc:
+            await self.send_json({"type": "error", "topic": topic, "error": str(exc)})
+            return
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+        await self.send_json({"type": "subscribed", "topic": topic})
+
+    async def unsubscribe(self, topic: str) -> None:
+        try:
+            group = authorise_topic(self.peer, topic)
+        except (PermissionError, ValueError):
+            return
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+        await self.send_json({"type": "unsubscribed", "topic": topic})
+
+    async def radtik_event(self, message: dict) -> None:
+        if self.html:
+            if message.get("html"):
+                await self.send(text_data=message["html"])
+            return
+        await self.send_json(
+            {
+                "type": "event",
+                "topic": message["topic"],
+                "event": message["event"],
+                "payload": message["payload"],
+            }
+        )

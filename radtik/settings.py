@@ -1,0 +1,192 @@
+"""radtik settings: everything that differs between machines comes from the environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+# A fixed dev key keeps sessions valid across restarts; production must set SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-radtik-0000000000000000")
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", SECRET_KEY)
+# django-fernet-encrypted-fields derives its Fernet key from SALT_KEY (+ SECRET_KEY).
+SALT_KEY = [FIELD_ENCRYPTION_KEY]
+BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f".{BASE_DOMAIN},{BASE_DOMAIN},127.0.0.1")
+PORT = int(os.environ.get("PORT", "8000"))
+
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    sys.exit("SECRET_KEY must be set when DEBUG is off")
+
+# ---------------------------------------------------------------- servers
+if "DATABASE_URL" not in os.environ:
+    from radtik.embedded import embedded_database_url
+
+    os.environ["DATABASE_URL"] = embedded_database_url()
+if "REDIS_URL" not in os.environ:
+    from radtik.embedded import embedded_redis_url
+
+    os.environ["REDIS_URL"] = embedded_redis_url()
+DATABASE_URL = os.environ["DATABASE_URL"]
+REDIS_URL = os.environ["REDIS_URL"]
+
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+# ---------------------------------------------------------------- apps
+SHARED_APPS = [
+    "tenants",  # before django_tenants so our create_tenant command wins over its own
+    "django_tenants",
+    "daphne",
+    "tenants.accounts",
+    "radtik.jobs",
+    "radtik.audit",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "radtik.apps.AdminConfig",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_htmx",
+    "channels",
+    "django_q",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "radtik.apps.AdminConfig",
+    "rest_framework.authtoken",
+    "tenants.accounts",
+    "radtik.jobs",
+    "radtik.audit",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# Apps whose tables exist only in the public schema: hidden from tenant admin and APIs.
+PUBLIC_ONLY_APPS = {"tenants", "django_q"}
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "radtik.urls_public"
+ROOT_URLCONF = "radtik.urls_tenant"
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "tenants.middleware.RadtikTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tenants.middleware.TenantStatusMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "radtik.wsgi.application"
+ASGI_APPLICATION = "radtik.asgi.application"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["radtik.permissions.RolePermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "radtik.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "radtik API", "VERSION": "1.0.0"}
+
+# ---------------------------------------------------------------- realtime
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+}
+
+# ---------------------------------------------------------------- tasks
+# Per-kind policies live in radtik/jobs/policies.py; this is the longest timeout any kind may use.
+TASK_MAX_TIMEOUT = int(os.environ.get("RADTIK_TASK_MAX_TIMEOUT", "600"))
+Q_CLUSTER = {
+    "name": "radtik",
+    "orm": "default",  # ORM broker: acknowledges, so a dead worker's task is handed out again
+    "workers": int(os.environ.get("RADTIK_WORKERS", "4")),
+    "timeout": TASK_MAX_TIMEOUT,
+    # Redelivery of an unacknowledged task happens `retry` s after it was handed out: above the
+    # longest timeout so a slow task is never run twice at once.
+    "retry": TASK_MAX_TIMEOUT + 30,
+    # Our runner owns attempts and backoff; this bound only stops a task that keeps killing workers.
+    "max_attempts": 5,
+    "ack_failures": False,
+    "poll": 0.2,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": "Task queue",
+}
+# Extra modules that register job kinds (tests use it to load their own kinds in the worker).
+RADTIK_EXTRA_TASK_MODULES = env_list("RADTIK_EXTRA_TASK_MODULES", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django_q": {"level": "WARNING"}},
+}

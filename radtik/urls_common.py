@@ -1,0 +1,24 @@
+"""URLs served on every domain: login, jobs (page + API), auth token, OpenAPI."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from radtik.jobs import views as job_views
+from radtik.jobs.api.views import JobViewSet
+
+api_router = SimpleRouter()
+api_router.register("jobs", JobViewSet, basename="api-job")
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("jobs/", job_views.job_list, name="job-list"),
+    path("jobs/<int:pk>/", job_views.job_page, name="job-page"),
+    path("jobs/<int:pk>/retry/", job_views.job_retry, name="job-retry"),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

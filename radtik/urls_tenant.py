@@ -1,0 +1,19 @@
+"""A tenant's domain: the operator's product."""
+
+from django.contrib import admin
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from radtik.urls_common import api_router as common_router
+from radtik.urls_common import urlpatterns as common
+from tenants import views as tenant_views
+
+router = SimpleRouter()
+router.registry.extend(common_router.registry)
+
+urlpatterns = [
+    path("", tenant_views.tenant_home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    *common,
+]

@@ -1,0 +1,45 @@
+"""Prepare the public schema: shared migrations, the public tenant and its domains, a system admin.
+
+Idempotent: a second run changes nothing.
+"""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.accounts.models import User
+from tenants.choices import TenantStatus
+from tenants.models import Domain, Tenant
+
+
+class Command(BaseCommand):
+    help = "Migrate the public schema and create the public tenant and a system admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--admin-username", default="")
+        parser.add_argument("--admin-password", default="")
+        parser.add_argument("--admin-email", default="")
+
+    def handle(self, *args, **options):
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public",
+            defaults={"name": "radtik platform", "slug": "platform", "status": TenantStatus.ACTIVE},
+        )
+        for host in {settings.BASE_DOMAIN, "127.0.0.1"}:
+            Domain.objects.get_or_create(
+                domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN}
+            )
+        username = options["admin_username"]
+        if username:
+            password = options["admin_password"]
+            if not password:
+                raise CommandError("--admin-password is required with --admin-username")
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"email": options["admin_email"], "is_staff": True, "is_superuser": True},
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+        self.stdout.write(f"public schema ready at {settings.BASE_DOMAIN}")

@@ -1,0 +1,57 @@
+"""Resolve the tenant from the Host header; answer unknown, suspended or unready tenants clearly."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants.choices import TenantStatus
+
+STATUS_PAGES = {
+    TenantStatus.SUSPENDED: (
+        403,
+        "This account is suspended",
+        "Contact your radtik provider to restore access.",
+    ),
+    TenantStatus.PROVISIONING: (
+        503,
+        "This account is being set up",
+        "It will be ready in a moment; reload this page shortly.",
+    ),
+    TenantStatus.FAILED: (
+        503,
+        "This account could not be set up",
+        "Your radtik provider has been told and can retry the setup.",
+    ),
+}
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def error_response(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": f"{title}. {detail}"}, status=status)
+    html = render_to_string("error.html", {"title": title, "detail": detail, "status": status})
+    return HttpResponse(html, status=status)
+
+
+class RadtikTenantMiddleware(TenantMainMiddleware):
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        if tenant.is_public or tenant.status == TenantStatus.ACTIVE:
+            return None
+        status, title, detail = STATUS_PAGES[tenant.status]
+        return error_response(request, status, title, detail)
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        return error_response(
+            request, 404, "Unknown address", f"No radtik account is served at {hostname}."
+        )

@@ -1,0 +1,155 @@
+"""Tenant lifecycle: request creation (202 + job), provision in the worker, suspend, activate."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.text import slugify
+from django_tenants.utils import schema_context, schema_exists
+
+from radtik.audit.services import audit_record
+from radtik.events import publish
+from radtik.jobs.context import JobContext
+from radtik.jobs.models import Job
+from radtik.jobs.services import job_enqueue
+from tenants.accounts.models import Role, User
+from tenants.choices import RESERVED_SLUGS, TenantStatus
+from tenants.models import Domain, Tenant
+
+CREATE_KIND = "tenants.create"
+
+
+@dataclass(frozen=True)
+class TenantCreation:
+    tenant: Tenant
+    job: Job
+    admin_password: str  # shown once to whoever asked, never stored in clear
+
+
+def tenant_domain(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def tenant_create(
+    *,
+    name: str,
+    slug: str,
+    admin_username: str = "admin",
+    admin_email: str = "",
+    admin_password: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    requested_by: Any = None,
+) -> TenantCreation:
+    """Reserve the slug now and create the schema, admin and domain in a background job."""
+    slug = (slug or slugify(name)).strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["Name is required."]
+    if slug in RESERVED_SLUGS or slug.startswith("pg-"):
+        errors["slug"] = [f"'{slug}' is reserved; choose another."]
+    elif (
+        Tenant.objects.filter(slug=slug).exists()
+        or Domain.objects.filter(domain=tenant_domain(slug)).exists()
+    ):
+        errors["slug"] = [f"A tenant with slug '{slug}' already exists."]
+    if not admin_username.strip():
+        errors["admin_username"] = ["Admin username is required."]
+    if errors:
+        raise ValidationError(errors)
+    password = admin_password or secrets.token_urlsafe(12)
+    tenant = Tenant(
+        name=name.strip(),
+        slug=slug,
+        schema_name=slug.replace("-", "_"),
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        status=TenantStatus.PROVISIONING,
+    )
+    tenant.full_clean()
+    with transaction.atomic():
+        tenant.save()
+        audit_record(actor=requested_by, action="tenant.create", obj=tenant, changes={"slug": slug})
+        job = job_enqueue(
+            kind=CREATE_KIND,
+            target=tenant,
+            requested_by=requested_by,
+            params={
+                "tenant_id": tenant.pk,
+                "admin_username": admin_username.strip(),
+                "admin_email": admin_email,
+                # A hash, never the password: job params are stored and shown to admins.
+                "admin_password_hash": make_password(password),
+            },
+        )
+        publish(None, "tenants", "tenant.created", _tenant_payload(tenant))
+    return TenantCreation(tenant=tenant, job=job, admin_password=password)
+
+
+def tenant_provision(ctx: JobContext) -> dict[str, Any]:
+    """Job body. Every step checks before it acts, so a re-run after a crash finishes the work."""
+    tenant = Tenant.objects.get(pk=ctx.params["tenant_id"])
+    ctx.progress("schema", 10, f"Creating schema {tenant.schema_name}")
+    if not schema_exists(tenant.schema_name):
+        tenant.create_schema(check_if_exists=True, verbosity=0)
+    else:
+        # A previous attempt may have died mid-migration: finish it.
+        from django.core.management import call_command
+
+        call_command(
+            "migrate_schemas", schema_name=tenant.schema_name, interactive=False, verbosity=0
+        )
+    connection.set_schema_to_public()  # migrations leave the connection on the new schema
+    ctx.progress("admin", 70, f"Creating admin user {ctx.params['admin_username']}")
+    with schema_context(tenant.schema_name):
+        admin, created = User.objects.get_or_create(
+            username=ctx.params["admin_username"],
+            defaults={
+                "email": ctx.params.get("admin_email", ""),
+                "password": ctx.params["admin_password_hash"],
+                "role": Role.ADMIN,
+                "is_staff": True,
+                "is_superuser": True,
+            },
+        )
+        if created:
+            audit_record(actor=None, action="user.create", obj=admin, changes={"role": "admin"})
+    ctx.progress("domain", 90, f"Adding domain {tenant_domain(tenant.slug)}")
+    Domain.objects.get_or_create(
+        domain=tenant_domain(tenant.slug), defaults={"tenant": tenant, "is_primary": True}
+    )
+    tenant.status = TenantStatus.ACTIVE
+    tenant.save(update_fields=["status"])
+    audit_record(actor=None, action="tenant.activate", obj=tenant)
+    publish(None, "tenants", "tenant.ready", _tenant_payload(tenant))
+    return {"tenant_id": tenant.pk, "domain": tenant_domain(tenant.slug)}
+
+
+def tenant_mark_failed(job: Job) -> None:
+    Tenant.objects.filter(pk=job.params.get("tenant_id")).update(status=TenantStatus.FAILED)
+
+
+def tenant_set_status(*, tenant: Tenant, status: str, actor: Any = None) -> Tenant:
+    if status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        raise ValidationError({"status": ["Status must be active or suspended."]})
+    if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        raise ValidationError(f"Tenant is {tenant.status}; only a ready tenant can change status.")
+    with transaction.atomic():
+        previous = tenant.status
+        tenant.status = status
+        tenant.save(update_fields=["status"])
+        audit_record(actor=actor, action=f"tenant.{status}", obj=tenant, changes={"from": previous})
+        publish(None, "tenants", "tenant.status", _tenant_payload(tenant))
+    return tenant
+
+
+def _tenant_payload(tenant: Tenant) -> dict[str, Any]:
+    return {"id": tenant.pk, "name": tenant.name, "slug": tenant.slug, "status": tenant.status}
