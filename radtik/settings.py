@@ -100,7 +100,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tenants.middleware.TenantStatusMiddleware",
 ]
 
 TEMPLATES = [
@@ -163,6 +162,8 @@ CHANNEL_LAYERS = {
 # ---------------------------------------------------------------- tasks
 # Per-kind policies live in radtik/jobs/policies.py; this is the longest timeout any kind may use.
 TASK_MAX_TIMEOUT = int(os.environ.get("RADTIK_TASK_MAX_TIMEOUT", "600"))
+# How long after a worker dies its task is handed out again, beyond TASK_MAX_TIMEOUT.
+TASK_REDELIVERY_MARGIN = int(os.environ.get("RADTIK_TASK_REDELIVERY_MARGIN", "30"))
 Q_CLUSTER = {
     "name": "radtik",
     "orm": "default",  # ORM broker: acknowledges, so a dead worker's task is handed out again
@@ -170,7 +171,7 @@ Q_CLUSTER = {
     "timeout": TASK_MAX_TIMEOUT,
     # Redelivery of an unacknowledged task happens `retry` s after it was handed out: above the
     # longest timeout so a slow task is never run twice at once.
-    "retry": TASK_MAX_TIMEOUT + 30,
+    "retry": TASK_MAX_TIMEOUT + TASK_REDELIVERY_MARGIN,
     # Our runner owns attempts and backoff; this bound only stops a task that keeps killing workers.
     "max_attempts": 5,
     "ack_failures": False,

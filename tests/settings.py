@@ -1,0 +1,10 @@
+"""Test settings: the machine's PostgreSQL and Redis unless DATABASE_URL / REDIS_URL say else."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/radtik")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("RADTIK_EXTRA_TASK_MODULES", "tests.support.jobkinds")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+from radtik.settings import *  # noqa: E402,F403

@@ -1,0 +1,37 @@
+"""Remove what a committing test wrote, keeping the session's schemas and tenants."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+PUBLIC_KEEP = KEEP_TABLES | {"tenants_tenant", "tenants_domain"}
+
+
+def _tables(schema: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def truncate_test_data(*, keep_tenants: set[str]) -> None:
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    public = get_public_schema_name()
+    extra = Tenant.objects.exclude(schema_name=public).exclude(slug__in=keep_tenants)
+    with connection.cursor() as cursor:
+        for tenant in extra:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
+    extra.delete()
+    with connection.cursor() as cursor:
+        for schema in [public, *sorted(keep_tenants)]:
+            keep = PUBLIC_KEEP if schema == public else KEEP_TABLES
+            tables = [f'"{schema}"."{t}"' for t in _tables(schema) if t not in keep]
+            if tables:
+                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "DELETE FROM public.tenants_domain WHERE tenant_id NOT IN "
+            "(SELECT id FROM public.tenants_tenant)"
+        )

@@ -1,0 +1,65 @@
+"""Job kinds that exist only for tests; the worker loads them via RADTIK_EXTRA_TASK_MODULES."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.db import connection
+
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import job_kind
+
+
+def _record_run(ctx) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.test_job_runs (job_id, schema_name, attempt, pid) "
+            "VALUES (%s, %s, %s, %s)",
+            [ctx.job.pk, ctx.schema_name, ctx.attempt, os.getpid()],
+        )
+
+
+@job_kind("test.flaky", policy=JobPolicy(attempts=3, timeout=5, backoff=1))
+def flaky(ctx):
+    _record_run(ctx)
+    ctx.progress("working", 50, f"attempt {ctx.attempt}")
+    if ctx.attempt < 3:
+        raise RuntimeError(f"simulated failure on attempt {ctx.attempt}")
+    return {"succeeded_on": ctx.attempt}
+
+
+@job_kind("test.always_fails", policy=JobPolicy(attempts=2, timeout=5, backoff=0.5))
+def always_fails(ctx):
+    _record_run(ctx)
+    if ctx.params.get("heal_marker"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM public.test_effects WHERE key = %s", [ctx.params["heal_marker"]]
+            )
+            if cursor.fetchone():
+                return {"healed": True}
+    raise RuntimeError("the router said no (simulated)")
+
+
+@job_kind("test.slow_effect", policy=JobPolicy(attempts=3, timeout=8, backoff=0.5))
+def slow_effect(ctx):
+    """Takes a while before applying an idempotent effect: a SIGKILL lands in the middle."""
+    _record_run(ctx)
+    ctx.progress("waiting", 30, "about to sleep")
+    time.sleep(float(ctx.params.get("sleep", 3)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.test_effects (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
+            [f"job-{ctx.schema_name}-{ctx.job.pk}"],
+        )
+    ctx.progress("applied", 90, "effect applied")
+    return {"applied": True}
+
+
+@job_kind("test.progress", policy=JobPolicy(attempts=1, timeout=8))
+def progress(ctx):
+    for percent in (10, 20, 40, 70, 85, 100):
+        ctx.progress(f"step-{percent}", percent, f"reached {percent}%")
+        time.sleep(0.05)
+    return {"steps": 6}
