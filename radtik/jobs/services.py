@@ -46,8 +46,9 @@ def job_enqueue(
     JobLogLine.objects.create(
         job=job, message=f"queued by {user.get_username() if user else 'system'}"
     )
-    _deliver_on_commit(job, delay=delay)
+    # Published before delivery: on-commit callbacks run in order, so watchers see "queued" first.
     job_publish(job, "job.queued")
+    _deliver_on_commit(job, delay=delay)
     return job
 
 
@@ -80,8 +81,8 @@ def job_schedule_next_attempt(job: Job, *, error: str, delay: float) -> None:
         message=f"attempt {job.attempts} of {job.max_attempts} failed: {error}; "
         f"next attempt in {delay:g} s",
     )
-    _deliver_on_commit(job, delay=delay)
     job_publish(job, "job.retrying", line=job.message, level=LogLevel.WARNING)
+    _deliver_on_commit(job, delay=delay)
 
 
 def job_retry(*, job: Job, actor: Any = None) -> Job:
@@ -105,8 +106,8 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
             job=job, message=f"retried by {actor.get_username() if actor else 'system'}"
         )
         audit_record(actor=actor, action="job.retry", obj=job)
-        _deliver_on_commit(job, delay=0)
         job_publish(job, "job.queued")
+        _deliver_on_commit(job, delay=0)
     return job
 
 

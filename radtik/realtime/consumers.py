@@ -9,6 +9,7 @@ server-rendered fragment for htmx's ws extension.
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -16,6 +17,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from radtik.events import group_name
 from radtik.realtime.auth import Peer, Refused, resolve_peer
+
+logger = logging.getLogger(__name__)
 
 
 def authorise_topic(peer: Peer, topic: str) -> str:
@@ -43,6 +46,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         try:
             self.peer = await database_sync_to_async(resolve_peer)(self.scope)
         except Refused as refused:
+            logger.info("websocket refused (%s): %s", refused.code, refused)
             await self.close(code=refused.code)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
