@@ -21,7 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", default="")
 
     def handle(self, *args, **options):
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        # Shared apps first, then every existing tenant schema (a no-op when up to date).
+        call_command("migrate_schemas", interactive=False, verbosity=0)
         public, _ = Tenant.objects.get_or_create(
             schema_name="public",
             defaults={"name": "radtik platform", "slug": "platform", "status": TenantStatus.ACTIVE},

@@ -1,0 +1,133 @@
+"""`make run`: the whole product on one machine.
+
+Embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, migrations, a system admin,
+the demo tenant `acme`, then daphne (HTTP + websockets) and a qcluster until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from radtik.embedded import DATA_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SLUG = "acme"
+
+
+def _servers(env: dict[str, str]) -> str:
+    described = []
+    if "DATABASE_URL" not in env:
+        from radtik.embedded import embedded_database_url
+
+        env["DATABASE_URL"] = embedded_database_url(keep_running=False)
+        described.append(f"PostgreSQL 18 embedded ({DATA_DIR / 'postgres'})")
+    else:
+        described.append("PostgreSQL from DATABASE_URL")
+    if "REDIS_URL" not in env:
+        from radtik.embedded import embedded_redis_url
+
+        env["REDIS_URL"] = embedded_redis_url()
+        described.append(f"Redis embedded ({DATA_DIR / 'redis.rdb'})")
+    else:
+        described.append("Redis from REDIS_URL")
+    return "servers: " + " · ".join(described)
+
+
+def _credentials() -> dict[str, str]:
+    """Dev credentials, generated once and kept under .data/ so every run can print them."""
+    path = DATA_DIR / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    creds = {
+        "system_admin": "admin",
+        "system_password": secrets.token_urlsafe(9),
+        "tenant_admin": "admin",
+        "tenant_password": secrets.token_urlsafe(9),
+    }
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(creds, indent=2))
+    path.chmod(0o600)
+    return creds
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False)
+
+
+def _tenant_exists(env: dict[str, str], slug: str) -> bool:
+    code = (
+        "from tenants.models import Tenant;"
+        f"import sys; sys.exit(0 if Tenant.objects.filter(slug={slug!r}, status='active')"
+        ".exists() else 1)"
+    )
+    return _manage(env, "shell", "-c", code).returncode == 0
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "radtik.settings")
+    port = env.setdefault("PORT", "8000")
+    print(_servers(env), flush=True)
+    creds = _credentials()
+    setup = _manage(
+        env,
+        "platform_setup",
+        "--admin-username", creds["system_admin"],
+        "--admin-password", creds["system_password"],
+    )
+    if setup.returncode:
+        return setup.returncode
+    _manage(env, "collectstatic", "--noinput", "-v", "0")
+    children = [
+        subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "0.0.0.0", "-p", port,
+             "radtik.asgi:application"],
+            cwd=ROOT,
+            env=env,
+        ),
+    ]
+    try:
+        if not _tenant_exists(env, DEMO_SLUG):
+            created = _manage(
+                env, "create_tenant", DEMO_SLUG, "--name", "Acme WiFi",
+                "--admin-username", creds["tenant_admin"],
+                "--admin-password", creds["tenant_password"],
+            )
+            if created.returncode:
+                print("demo tenant could not be created; see the lines above", flush=True)
+        print(
+            "\n"
+            f"  radtik is running (Ctrl-C stops everything)\n"
+            f"  tenant  http://{DEMO_SLUG}.localhost:{port}/   "
+            f"user {creds['tenant_admin']} / {creds['tenant_password']}\n"
+            f"  system  http://localhost:{port}/admin/   "
+            f"user {creds['system_admin']} / {creds['system_password']}\n"
+            f"  API     http://{DEMO_SLUG}.localhost:{port}/api/docs/\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""publish(): after commit, to the tenant's group, JSON, masked."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from radtik.events import group_name, mask_payload, publish
+
+
+def test_payloads_mask_contact_data_and_drop_secrets():
+    payload = mask_payload(
+        {
+            "phone": "254712345678",
+            "note": "paid by +254712345678 (jane.doe@example.com)",
+            "router_password": "hunter2",
+            "api_token": "abc",
+            "nested": [{"email": "ops@acme.co.ke", "bytes": 123456789012}],
+        }
+    )
+    assert payload["phone"] == "2547****5678"
+    assert "712345" not in payload["note"] and "jane.doe" not in payload["note"]
+    assert "j***@example.com" in payload["note"]
+    assert "router_password" not in payload and "api_token" not in payload
+    assert payload["nested"][0] == {"email": "o***@acme.co.ke", "bytes": 123456789012}
+    json.dumps(payload)
+
+
+def test_group_names_are_per_tenant_and_validated():
+    assert group_name(7, "jobs") == "tenant.7.jobs"
+    assert group_name(None, "tenants") == "system.tenants"
+    with pytest.raises(ValueError):
+        group_name(7, "jobs; drop")
+
+
+@pytest.mark.django_db(transaction=False)
+def test_event_is_sent_only_after_commit(django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("tenant.999.unit", channel)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            publish(999, "unit", "thing.changed", {"id": 1})
+    assert len(callbacks) == 1
+    callbacks[0]()
+    message = async_to_sync(layer.receive)(channel)
+    assert message["event"] == "thing.changed" and message["payload"] == {"id": 1}
+    async_to_sync(layer.group_discard)("tenant.999.unit", channel)
+
+
+def test_non_json_payload_fails_at_publish():
+    with pytest.raises(TypeError):
+        publish(1, "jobs", "bad", {"when": object()})
