@@ -76,6 +76,7 @@ def _interrupt(signum, frame):
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores it
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "radtik.settings")
     port = env.setdefault("PORT", "8000")
