@@ -59,5 +59,5 @@ def stop_embedded() -> None:
         _pg_server.cleanup()
         _pg_server = None
     if _redis_keepalive is not None:
-        _redis_keepalive.shutdown(save=True, now=True)
+        _redis_keepalive.shutdown(save=True)
         _redis_keepalive = None
