@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
-TENANT_ONLY_APP_LABELS: set[str] = set()
+TENANT_ONLY_APP_LABELS = {"radius", "vouchers", "routers", "provisioning", "billing"}
 
 
 def in_public_schema() -> bool:

@@ -85,8 +85,10 @@ def main() -> int:
     setup = _manage(
         env,
         "platform_setup",
-        "--admin-username", creds["system_admin"],
-        "--admin-password", creds["system_password"],
+        "--admin-username",
+        creds["system_admin"],
+        "--admin-password",
+        creds["system_password"],
     )
     if setup.returncode:
         return setup.returncode
@@ -94,8 +96,16 @@ def main() -> int:
     children = [
         subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
         subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "0.0.0.0", "-p", port,
-             "radtik.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "0.0.0.0",
+                "-p",
+                port,
+                "radtik.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
         ),
@@ -103,9 +113,15 @@ def main() -> int:
     try:
         if not _tenant_exists(env, DEMO_SLUG):
             created = _manage(
-                env, "create_tenant", DEMO_SLUG, "--name", "Acme WiFi",
-                "--admin-username", creds["tenant_admin"],
-                "--admin-password", creds["tenant_password"],
+                env,
+                "create_tenant",
+                DEMO_SLUG,
+                "--name",
+                "Acme WiFi",
+                "--admin-username",
+                creds["tenant_admin"],
+                "--admin-password",
+                creds["tenant_password"],
             )
             if created.returncode:
                 print("demo tenant could not be created; see the lines above", flush=True)

@@ -70,6 +70,8 @@ SHARED_APPS = [
     "django_q",
 ]
 TENANT_APPS = [
+    "radius",
+    "vouchers",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -182,6 +184,10 @@ Q_CLUSTER = {
 }
 # Extra modules that register job kinds (tests use it to load their own kinds in the worker).
 RADTIK_EXTRA_TASK_MODULES = env_list("RADTIK_EXTRA_TASK_MODULES", "")
+
+# ---------------------------------------------------------------- RADIUS / vouchers
+VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "250"))
+RADIUS_AGENT_TIMEOUT = float(os.environ.get("RADIUS_AGENT_TIMEOUT", "15"))
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,6 @@ from radtik.jobs import views as job_views
 from radtik.jobs.api.views import JobViewSet
 
 
-
 class SchemaView(SpectacularAPIView):
     """The schema of the domain asked: the public API on the base domain, the tenant API else."""
 

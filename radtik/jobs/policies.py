@@ -31,6 +31,10 @@ DEFAULT_POLICY = JobPolicy()
 
 POLICIES: dict[str, JobPolicy] = {
     "tenants.create": JobPolicy(attempts=3, timeout=300, backoff=5),
+    # Transport errors to the RADIUS agent: 3 attempts, 5 s then 10 s apart.
+    "vouchers.sync": JobPolicy(attempts=3, timeout=600, backoff=5),
+    "vouchers.remove": JobPolicy(attempts=5, timeout=120, backoff=5),
+    "vouchers.expire": JobPolicy(attempts=1, timeout=300),
 }
 
 

@@ -1,0 +1,127 @@
+"""HTTP client of the RADIUS agent. No ORM here: services pass plain values in and out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+
+class AgentError(Exception):
+    """Base: a message an operator can act on."""
+
+
+class AgentUnavailable(AgentError):
+    """Transport failure (down, refused, timed out, 5xx): worth retrying later."""
+
+
+class AgentRejected(AgentError):
+    """The agent refused the request (bad token, bad input): retrying will not help."""
+
+
+@dataclass(frozen=True)
+class ItemError:
+    index: int
+    username: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    synced: int
+    failed: int
+    errors: list[ItemError] = field(default_factory=list)
+
+
+@dataclass
+class AgentClient:
+    base_url: str
+    token: str = field(repr=False)
+    timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {self.token}"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> AgentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise AgentUnavailable(
+                f"RADIUS agent at {self.base_url} did not answer within {self.timeout:g} s"
+            ) from None
+        except requests.ConnectionError:
+            raise AgentUnavailable(
+                f"RADIUS agent at {self.base_url} is unreachable: check it runs and the address"
+            ) from None
+        if response.status_code >= 500:
+            raise AgentUnavailable(
+                f"RADIUS agent at {self.base_url} failed (HTTP {response.status_code})"
+            )
+        if response.status_code == 401:
+            raise AgentRejected(
+                f"RADIUS agent at {self.base_url} refused the token: re-enter the server's token"
+            )
+        return response
+
+    def _rejected(self, response: requests.Response) -> AgentRejected:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        return AgentRejected(
+            f"RADIUS agent refused the request (HTTP {response.status_code}): {detail}"[:500]
+        )
+
+    def health(self) -> dict[str, Any]:
+        response = self._call("GET", "/health")
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return response.json()
+
+    def batch(self, users: list[dict[str, Any]]) -> BatchResult:
+        response = self._call("POST", "/batch", json={"vouchers": users})
+        if response.status_code != 200:
+            raise self._rejected(response)
+        body = response.json()
+        return BatchResult(
+            synced=int(body.get("synced", 0)),
+            failed=int(body.get("failed", 0)),
+            errors=[
+                ItemError(int(e["index"]), str(e.get("username", "")), str(e["reason"]))
+                for e in body.get("errors", [])
+            ],
+        )
+
+    def delete(self, usernames: list[str]) -> int:
+        response = self._call("POST", "/delete", json={"usernames": usernames})
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return int(response.json().get("deleted", 0))
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        response = self._call("GET", f"/users/{requests.utils.quote(username, safe='')}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return response.json()
+
+    def lookup(self, usernames: list[str]) -> dict[str, str | None]:
+        """username → digest of its rows on the agent (None when absent)."""
+        response = self._call("POST", "/users/lookup", json={"usernames": usernames})
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return response.json().get("users", {})

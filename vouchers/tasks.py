@@ -1,0 +1,13 @@
+from radtik.jobs.registry import job_kind
+from vouchers.choices import EXPIRE_KIND, SYNC_KIND
+from vouchers.services import REMOVE_KIND
+from vouchers.sync import (
+    batch_sync_failed,
+    batch_sync_run,
+    vouchers_expire_run,
+    vouchers_remove_run,
+)
+
+job_kind(SYNC_KIND, on_failed=batch_sync_failed)(batch_sync_run)
+job_kind(REMOVE_KIND)(vouchers_remove_run)
+job_kind(EXPIRE_KIND)(vouchers_expire_run)
