@@ -108,16 +108,19 @@ def _unique_usernames(count: int, prefix: str, length: int) -> list[str]:
 
 
 def _copy_vouchers(batch_id: int, usernames: list[str], passwords: list[str]) -> None:
-    now = timezone.now()
+    """One COPY of preformatted text: codes are from a fixed alphabet, so nothing needs escaping."""
+    tail = f"\t{VoucherStatus.UNUSED}\t{SyncStatus.PENDING}\t\t0\t{timezone.now().isoformat()}\n"
+    head = f"{batch_id}\t"
+    data = "".join(
+        f"{head}{username}\t{password}{tail}"
+        for username, password in zip(usernames, passwords, strict=True)
+    )
     columns = ", ".join(COPY_COLUMNS)
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY vouchers_voucher ({columns}) FROM STDIN") as copy,
     ):
-        for username, password in zip(usernames, passwords, strict=True):
-            copy.write_row(
-                (batch_id, username, password, VoucherStatus.UNUSED, SyncStatus.PENDING, "", 0, now)
-            )
+        copy.write(data)
 
 
 def batch_sync(*, batch: VoucherBatch, only_failed: bool = False, actor: Any = None) -> Job:
