@@ -77,7 +77,8 @@ def main() -> None:
                     connection.cursor() as cursor,
                     cursor.copy(
                         "COPY vouchers_voucher (batch_id, username, password, status, "
-                        "radius_sync_status, radius_sync_error, sync_attempts, created_at) FROM STDIN"
+                        "radius_sync_status, radius_sync_error, sync_attempts, created_at) "
+                        "FROM STDIN"
                     ) as copy,
                 ):
                     copy.write(
