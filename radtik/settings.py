@@ -70,6 +70,7 @@ SHARED_APPS = [
     "django_q",
 ]
 TENANT_APPS = [
+    "routers",
     "radius",
     "vouchers",
     "django.contrib.contenttypes",

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class RouterStatus(models.TextChoices):
+    CONFIG_PENDING = "config_pending", "Waiting for the bootstrap script"
+    ONLINE = "online", "Online"
+    CONNECTION_FAILED = "connection_failed", "Connection failed"
+    PROVISIONING = "provisioning", "Provisioning"
+    ACTIVE = "active", "Active"
+    FAILED = "failed", "Provisioning failed"
+
+
+class ImportWhat(models.TextChoices):
+    POOLS = "pools", "IP pools"
+    SECRETS = "secrets", "PPP secrets"
+    ALL = "all", "Everything"
+
+
+IMPORT_KIND = "routers.import"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
