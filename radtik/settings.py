@@ -190,6 +190,10 @@ RADTIK_EXTRA_TASK_MODULES = env_list("RADTIK_EXTRA_TASK_MODULES", "")
 VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "250"))
 RADIUS_AGENT_TIMEOUT = float(os.environ.get("RADIUS_AGENT_TIMEOUT", "15"))
 
+# ---------------------------------------------------------------- routers
+ROUTER_API_TIMEOUT = float(os.environ.get("ROUTER_API_TIMEOUT", "10"))
+ROUTER_IMPORT_TIMEOUT = int(os.environ.get("ROUTER_IMPORT_TIMEOUT", "600"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

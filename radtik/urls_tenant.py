@@ -6,12 +6,14 @@ from rest_framework.routers import SimpleRouter
 
 from radtik.urls_common import api_router as common_router
 from radtik.urls_common import urlpatterns as common
+from routers.api.urls import router as router_router
 from tenants import views as tenant_views
 from vouchers.api.urls import router as voucher_router
 
 router = SimpleRouter()
 router.registry.extend(common_router.registry)
 router.registry.extend(voucher_router.registry)
+router.registry.extend(router_router.registry)
 
 urlpatterns = [
     path("", tenant_views.tenant_home, name="home"),

@@ -63,9 +63,21 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
     return job
 
 
-def _execute(job: Job, schema_name: str) -> str:
+def run_in_foreground(job: Job, context: JobContext) -> str:
+    """Run a freshly created job in this process (management commands with a progress bar):
+    same attempt bookkeeping, result and events as in the worker, but a single attempt."""
+    job.max_attempts = 1
+    job.save(update_fields=["max_attempts"])
+    claimed = _claim(job.pk, 1, context.schema_name)
+    if claimed is None:
+        return "skipped"
+    context.job = claimed
+    return _execute(claimed, context.schema_name, context)
+
+
+def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> str:
     kind = get_kind(job.kind)
-    context = JobContext(job=job, schema_name=schema_name)
+    context = context or JobContext(job=job, schema_name=schema_name)
     try:
         result = kind.func(context)
     except JobCancelled:

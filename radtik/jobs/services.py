@@ -29,8 +29,13 @@ def job_enqueue(
     params: dict[str, Any] | None = None,
     requested_by: Any = None,
     delay: float = 0,
+    foreground: bool = False,
 ) -> Job:
-    """Create a Job in the current schema and hand it to the cluster once the caller commits."""
+    """Create a Job in the current schema and hand it to the cluster once the caller commits.
+
+    `foreground=True` records the job without handing it over: the caller runs it with
+    runner.run_in_foreground (management commands that show progress on the terminal).
+    """
     job_kind = get_kind(kind)
     user = requested_by if getattr(requested_by, "is_authenticated", False) else None
     job = Job.objects.create(
@@ -48,7 +53,8 @@ def job_enqueue(
     )
     # Published before delivery: on-commit callbacks run in order, so watchers see "queued" first.
     job_publish(job, "job.queued")
-    _deliver_on_commit(job, delay=delay)
+    if not foreground:
+        _deliver_on_commit(job, delay=delay)
     return job
 
 
