@@ -22,6 +22,7 @@ from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 from vouchers.selectors import batch_counts
 
 REMOVE_KIND = "vouchers.remove"
+RECONCILE_KIND = "vouchers.reconcile"
 COPY_COLUMNS = (
     "batch_id",
     "username",
@@ -151,6 +152,18 @@ def server_resync(*, server: RadiusServer, actor: Any = None) -> list[Job]:
         batch_sync(batch=batch, actor=actor)
         for batch in VoucherBatch.objects.filter(radius_server=server)
     ]
+
+
+def server_reconcile(*, server: RadiusServer, actor: Any = None) -> Job:
+    """Queue a comparison of this server's synced vouchers with the agent, repairing drift."""
+    with transaction.atomic():
+        audit_record(actor=actor, action="radius_server.reconcile", obj=server)
+        return job_enqueue(
+            kind=RECONCILE_KIND,
+            target=server,
+            requested_by=actor,
+            params={"server_id": server.pk},
+        )
 
 
 def voucher_set_disabled(*, vouchers: list[Voucher], actor: Any = None) -> Job | None:

@@ -120,3 +120,42 @@ def vouchers_expire_run(ctx: JobContext) -> dict[str, int]:
         with agent_for(server) as agent:
             removed += agent.delete(names)
     return {"expired": len(expired), "removed": removed}
+
+
+def server_reconcile_run(ctx: JobContext) -> dict[str, int]:
+    """Job body: vouchers radtik believes synced but the agent lacks are sent again."""
+    server = RadiusServer.objects.get(pk=ctx.params["server_id"])
+    vouchers = Voucher.objects.filter(
+        batch__radius_server=server, radius_sync_status=SyncStatus.SYNCED
+    ).exclude(status__in=[VoucherStatus.DISABLED, VoucherStatus.EXPIRED])
+    total = vouchers.count()
+    checked = repaired = 0
+    chunk_size = settings.VOUCHER_SYNC_CHUNK
+    with agent_for(server) as agent:
+        last_id = 0
+        while True:
+            chunk = list(
+                vouchers.filter(pk__gt=last_id)
+                .select_related("batch__profile")
+                .order_by("id")[:chunk_size]
+            )
+            if not chunk:
+                break
+            last_id = chunk[-1].pk
+            present = agent.lookup([v.username for v in chunk])
+            missing = [v for v in chunk if not present.get(v.username)]
+            if missing:
+                result = agent.batch([radius_user(v, v.batch.profile) for v in missing])
+                failed = {missing[e.index].pk: e.reason for e in result.errors}
+                for voucher_id, reason in failed.items():
+                    Voucher.objects.filter(pk=voucher_id).update(
+                        radius_sync_status=SyncStatus.FAILED, radius_sync_error=reason[:500]
+                    )
+                repaired += len(missing) - len(failed)
+            checked += len(chunk)
+            ctx.progress(
+                "reconciling",
+                int(checked * 100 / max(total, 1)),
+                f"{checked}/{total} checked, {repaired} repaired",
+            )
+    return {"checked": checked, "repaired": repaired}

@@ -35,6 +35,7 @@ POLICIES: dict[str, JobPolicy] = {
     "vouchers.sync": JobPolicy(attempts=3, timeout=600, backoff=5),
     "vouchers.remove": JobPolicy(attempts=5, timeout=120, backoff=5),
     "vouchers.expire": JobPolicy(attempts=1, timeout=300),
+    "vouchers.reconcile": JobPolicy(attempts=3, timeout=600, backoff=10),
     # Imports: one attempt (the operator sees the error and retries), 10 minutes by default.
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
 }

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from radtik.jobs.periodic import ensure_schedules
 from tenants.accounts.models import User
 from tenants.choices import TenantStatus
 from tenants.models import Domain, Tenant
@@ -43,4 +44,5 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.save()
+        ensure_schedules()
         self.stdout.write(f"public schema ready at {settings.BASE_DOMAIN}")
