@@ -102,10 +102,10 @@ def import_menu(
                 fields = mapper(row)
             except ValueError as exc:
                 counts.failed += 1
-                counts.errors.append({"item": name or row.get("id", "?"), "reason": str(exc)})
+                counts.errors.append({"item": name or row.get(".id", "?"), "reason": str(exc)})
                 continue
             seen.add(name)
-            device_id = row.get("id", "") or ""
+            device_id = row.get(".id", "") or ""
             item = existing.get(name)
             if item is None:
                 creates.append(
