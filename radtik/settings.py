@@ -71,6 +71,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "routers",
+    "provisioning",
     "radius",
     "vouchers",
     "django.contrib.contenttypes",
@@ -193,6 +194,9 @@ RADIUS_AGENT_TIMEOUT = float(os.environ.get("RADIUS_AGENT_TIMEOUT", "15"))
 # ---------------------------------------------------------------- routers
 ROUTER_API_TIMEOUT = float(os.environ.get("ROUTER_API_TIMEOUT", "10"))
 ROUTER_IMPORT_TIMEOUT = int(os.environ.get("ROUTER_IMPORT_TIMEOUT", "600"))
+ROUTER_PROBE_INTERVAL = int(os.environ.get("ROUTER_PROBE_INTERVAL", "10"))
+ROUTER_PROBE_ATTEMPTS = int(os.environ.get("ROUTER_PROBE_ATTEMPTS", "60"))
+ROUTER_PROBE_TIMEOUT = float(os.environ.get("ROUTER_PROBE_TIMEOUT", "5"))
 
 LOGGING = {
     "version": 1,

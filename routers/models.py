@@ -28,6 +28,12 @@ class Router(models.Model):
     routeros_version = models.CharField(max_length=50, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    probe_interval = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Seconds between probes."
+    )
+    probe_max_attempts = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     radius_server = models.ForeignKey(
         "radius.RadiusServer",
         null=True,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+import string
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from provisioning.bootstrap import api_username, bootstrap_script
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
-from routers.choices import IMPORT_KIND, ImportWhat, RouterStatus
+from routers.choices import IMPORT_KIND, PROBE_KIND, ImportWhat, RouterStatus
 from routers.models import Router
 
 IMPORTABLE = (
@@ -43,3 +48,88 @@ def router_import_start(
             params={"router_id": router.pk, "what": what},
             foreground=foreground,
         )
+
+
+@dataclass(frozen=True)
+class RouterCreation:
+    router: Router
+    token: str  # shown once, with the script
+    script: str
+    probe_job: Job
+
+
+def router_create(
+    *,
+    name: str,
+    host: str,
+    api_port: int | None = None,
+    use_tls: bool = False,
+    probe_interval: int | None = None,
+    probe_max_attempts: int | None = None,
+    actor: Any = None,
+) -> RouterCreation:
+    """Stage 1: record the router, generate its API token and bootstrap script, start probing."""
+    token = _new_token()
+    router = Router(
+        name=name.strip(),
+        host=host.strip(),
+        api_port=api_port or (8729 if use_tls else 8728),
+        use_tls=use_tls,
+        api_username=api_username(name.strip()),
+        api_password=token,
+        probe_interval=probe_interval or settings.ROUTER_PROBE_INTERVAL,
+        probe_max_attempts=probe_max_attempts or settings.ROUTER_PROBE_ATTEMPTS,
+    )
+    router.full_clean()
+    with transaction.atomic():
+        router.save()
+        audit_record(
+            actor=actor,
+            action="router.create",
+            obj=router,
+            changes={"host": router.host, "api_port": router.api_port},
+        )
+        job = router_probe_start(router=router, actor=actor)
+    return RouterCreation(router=router, token=token, script=_script(router, token), probe_job=job)
+
+
+def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:
+    """A new token (and script); the router is unreachable until the new script is applied."""
+    token = _new_token()
+    with transaction.atomic():
+        router.api_password = token
+        router.status = RouterStatus.CONFIG_PENDING
+        router.save(update_fields=["api_password", "status"])
+        audit_record(actor=actor, action="router.rotate_token", obj=router)
+        job = router_probe_start(router=router, actor=actor)
+    return RouterCreation(router=router, token=token, script=_script(router, token), probe_job=job)
+
+
+def router_probe_start(*, router: Router, actor: Any = None) -> Job:
+    """(Re)start probing: one Job whose attempts are the probes, `probe_interval` apart."""
+    from radtik.jobs.choices import JobStatus
+
+    running = Job.objects.filter(
+        kind=PROBE_KIND, target_id=str(router.pk), status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).first()
+    if running is not None:
+        return running
+    if router.status == RouterStatus.CONNECTION_FAILED:
+        router.status = RouterStatus.CONFIG_PENDING
+        router.save(update_fields=["status"])
+    return job_enqueue(
+        kind=PROBE_KIND,
+        target=router,
+        requested_by=actor,
+        params={"router_id": router.pk},
+        max_attempts=router.probe_max_attempts,
+    )
+
+
+def _new_token() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def _script(router: Router, token: str) -> str:
+    return bootstrap_script(router_name=router.name, token=token, use_tls=router.use_tls)

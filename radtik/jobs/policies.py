@@ -37,6 +37,8 @@ POLICIES: dict[str, JobPolicy] = {
     "vouchers.expire": JobPolicy(attempts=1, timeout=300),
     "vouchers.reconcile": JobPolicy(attempts=3, timeout=600, backoff=10),
     # Imports: one attempt (the operator sees the error and retries), 10 minutes by default.
+    # Attempts and interval come from the router (RetryAfter); the timeout bounds one probe.
+    "routers.probe": JobPolicy(attempts=60, timeout=30),
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
 }
 

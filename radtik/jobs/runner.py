@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
-from radtik.jobs.context import JobCancelled, JobContext
+from radtik.jobs.context import JobCancelled, JobContext, RetryAfter
 from radtik.jobs.models import Job, JobLogLine
 from radtik.jobs.registry import get_kind
 from radtik.jobs.services import job_publish, job_schedule_next_attempt
@@ -91,9 +91,12 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
             if job.status == JobStatus.CANCELLED:
                 return "cancelled"
             if job.attempts < job.max_attempts:
-                job_schedule_next_attempt(
-                    job, error=error, delay=kind.policy.delay_after(job.attempts)
+                delay = (
+                    exc.seconds
+                    if isinstance(exc, RetryAfter)
+                    else kind.policy.delay_after(job.attempts)
                 )
+                job_schedule_next_attempt(job, error=error, delay=delay)
                 return "retrying"
             _finish_failed(job, error)
         if kind.on_failed is not None:

@@ -30,6 +30,7 @@ def job_enqueue(
     requested_by: Any = None,
     delay: float = 0,
     foreground: bool = False,
+    max_attempts: int | None = None,
 ) -> Job:
     """Create a Job in the current schema and hand it to the cluster once the caller commits.
 
@@ -44,7 +45,7 @@ def job_enqueue(
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
         params=params or {},
-        max_attempts=job_kind.policy.attempts,
+        max_attempts=max_attempts or job_kind.policy.attempts,
         requested_by=user,
         next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
     )
@@ -101,7 +102,6 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
             )
         job.status = JobStatus.QUEUED
         job.attempts = 0
-        job.max_attempts = get_kind(job.kind).policy.attempts
         job.progress = 0
         job.stage = ""
         job.message = "Queued again"

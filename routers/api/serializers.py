@@ -80,3 +80,12 @@ class PPPSecretSerializer(serializers.ModelSerializer):
             "removed_at",
         ]
         read_only_fields = fields
+
+
+class RouterCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=63)
+    host = serializers.CharField(max_length=255)
+    api_port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
+    use_tls = serializers.BooleanField(default=False)
+    probe_interval = serializers.IntegerField(min_value=1, max_value=3600, required=False)
+    probe_max_attempts = serializers.IntegerField(min_value=1, max_value=1000, required=False)

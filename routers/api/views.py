@@ -1,25 +1,59 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from radtik.api import accepted
+from radtik.jobs.api.serializers import JobSerializer
 from routers import services
 from routers.api.serializers import (
     ImportRequestSerializer,
     IPPoolSerializer,
     PPPProfileSerializer,
     PPPSecretSerializer,
+    RouterCreateSerializer,
     RouterSerializer,
 )
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
+from tenants.accounts.models import Role
 
 
 class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Router.objects.all()
     serializer_class = RouterSerializer
+    write_role = Role.ADMIN
+
+    @extend_schema(request=RouterCreateSerializer, responses={201: RouterSerializer})
+    def create(self, request):
+        data = RouterCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = services.router_create(**data.validated_data, actor=request.user)
+        return Response(self._created(made, request), status=201)
+
+    @extend_schema(request=None, responses={200: RouterSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-token")
+    def rotate_token(self, request, pk=None):
+        made = services.router_rotate_token(router=self.get_object(), actor=request.user)
+        return Response(self._created(made, request))
+
+    @extend_schema(request=None, responses={202: RouterSerializer})
+    @action(detail=True, methods=["post"], url_path="verify-connectivity")
+    def verify_connectivity(self, request, pk=None):
+        job = services.router_probe_start(router=self.get_object(), actor=request.user)
+        return accepted(job, request)
+
+    @staticmethod
+    def _created(made, request) -> dict:
+        """The token and script appear in this answer only; later reads never carry them."""
+        return {
+            "router": RouterSerializer(made.router).data,
+            "token": made.token,
+            "bootstrap_script": made.script,
+            "probe_job": JobSerializer(made.probe_job, context={"request": request}).data,
+        }
 
     @extend_schema(request=ImportRequestSerializer, responses={202: RouterSerializer})
-    @action(detail=True, methods=["post"], url_path="import")
+    @action(detail=True, methods=["post"], url_path="import", write_role=Role.OPERATOR)
     def import_(self, request, pk=None):
         data = ImportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
