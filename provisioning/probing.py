@@ -61,6 +61,9 @@ def router_probe_run(ctx: JobContext) -> dict[str, Any]:
     )
     publish_router(router, "RouterConnected")
     publish_router(router, "RouterStatusUpdated")
+    from provisioning.services import discovery_start
+
+    discovery_start(router=router)  # interfaces ready for stage 4
     return {"status": router.status, "model": router.model, "version": router.routeros_version}
 
 

@@ -197,6 +197,7 @@ ROUTER_IMPORT_TIMEOUT = int(os.environ.get("ROUTER_IMPORT_TIMEOUT", "600"))
 ROUTER_PROBE_INTERVAL = int(os.environ.get("ROUTER_PROBE_INTERVAL", "10"))
 ROUTER_PROBE_ATTEMPTS = int(os.environ.get("ROUTER_PROBE_ATTEMPTS", "60"))
 ROUTER_PROBE_TIMEOUT = float(os.environ.get("ROUTER_PROBE_TIMEOUT", "5"))
+DISCOVERY_TTL = int(os.environ.get("DISCOVERY_TTL", "600"))  # interfaces cache, seconds
 
 LOGGING = {
     "version": 1,

@@ -39,6 +39,10 @@ POLICIES: dict[str, JobPolicy] = {
     # Imports: one attempt (the operator sees the error and retries), 10 minutes by default.
     # Attempts and interval come from the router (RetryAfter); the timeout bounds one probe.
     "routers.probe": JobPolicy(attempts=60, timeout=30),
+    # A failed deploy is rolled back and reported; the operator retries it.
+    "provisioning.deploy": JobPolicy(attempts=1, timeout=300),
+    "provisioning.discover": JobPolicy(attempts=3, timeout=60, backoff=5),
+    "provisioning.plan": JobPolicy(attempts=2, timeout=60, backoff=5),
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
 }
 

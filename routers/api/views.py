@@ -1,10 +1,14 @@
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from provisioning import services as provisioning
+from provisioning.api.serializers import RouterConfigSerializer, ServiceConfigSerializer
 from radtik.api import accepted
 from radtik.jobs.api.serializers import JobSerializer
+from radtik.jobs.models import Job
 from routers import services
 from routers.api.serializers import (
     ImportRequestSerializer,
@@ -41,6 +45,65 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def verify_connectivity(self, request, pk=None):
         job = services.router_probe_start(router=self.get_object(), actor=request.user)
         return accepted(job, request)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["get"], url_path="interfaces", write_role=Role.OPERATOR)
+    def interfaces(self, request, pk=None):
+        """Discovered interfaces (cached 10 min); ?refresh=1 asks the router again."""
+        found = provisioning.router_interfaces(
+            router=self.get_object(), refresh=request.query_params.get("refresh") == "1"
+        )
+        return Response(
+            [
+                {
+                    "name": i.name,
+                    "type": i.type,
+                    "running": i.running,
+                    "disabled": i.disabled,
+                    "discovered_at": i.discovered_at,
+                }
+                for i in found
+            ]
+        )
+
+    @extend_schema(request=ServiceConfigSerializer)
+    @action(detail=True, methods=["post"], url_path="generate-service-config")
+    def generate_service_config(self, request, pk=None):
+        """Validate the service choices, save them as a new RouterConfig version and show the
+        script and the plan against the router's live state."""
+        router = self.get_object()
+        saved = provisioning.service_config_create(
+            router=router, data=request.data, actor=request.user
+        )
+        return Response(RouterConfigSerializer(saved).data, status=201)
+
+    @extend_schema(request=None, responses={202: RouterSerializer})
+    @action(detail=True, methods=["post"], url_path="deploy-service-config")
+    def deploy_service_config(self, request, pk=None):
+        config_id = request.data.get("config_id") if hasattr(request.data, "get") else None
+        router = self.get_object()
+        config = router.configs.filter(pk=config_id).first() if config_id else None
+        if config_id and config is None:
+            raise ValidationError({"config_id": ["No such configuration for this router."]})
+        job = provisioning.deploy_start(router=router, config=config, actor=request.user)
+        return accepted(job, request)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["get"])
+    def configs(self, request, pk=None):
+        return Response(RouterConfigSerializer(self.get_object().configs.all(), many=True).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["get"], url_path="provisioning-status")
+    def provisioning_status(self, request, pk=None):
+        router = self.get_object()
+        job = Job.objects.filter(target_type="routers.router", target_id=str(router.pk)).first()
+        return Response(
+            {
+                "router": RouterSerializer(router).data,
+                "job": JobSerializer(job, context={"request": request}).data if job else None,
+            }
+        )
 
     @staticmethod
     def _created(made, request) -> dict:

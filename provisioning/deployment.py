@@ -1,0 +1,58 @@
+"""The deploy job: stages published in order, router status kept in step with the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from provisioning.deploy import DeployFailed, apply_plan, build_plan, verify
+from provisioning.models import RouterConfig
+from provisioning.probing import publish_router
+from radtik.jobs.context import JobContext
+from routers.choices import RouterStatus
+from routers.connection import router_session
+from routers.models import Router
+from routers.routeros.errors import RouterError
+
+
+def _set_status(router: Router, status: str, error: str = "") -> None:
+    router.status = status
+    router.last_error = error[:500]
+    router.save(update_fields=["status", "last_error"])
+    publish_router(router, "RouterStatusUpdated")
+
+
+def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
+    router = Router.objects.get(pk=ctx.params["router_id"])
+    config = RouterConfig.objects.get(pk=ctx.params["config_id"], router=router)
+    _set_status(router, RouterStatus.PROVISIONING)
+    ctx.progress("verifying", 10, f"configuration v{config.version} for {router.name}")
+    try:
+        with router_session(router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+            ctx.progress("connected", 20, f"connected to {router.host}")
+            plan = build_plan(api, config.config)
+            changes = [s for s in plan if s.action != "unchanged"]
+            ctx.progress(
+                "deploying",
+                40,
+                f"{len(changes)} of {len(plan)} item(s) to change" if changes else "no changes",
+            )
+
+            def on_step(number: int, total: int, step) -> None:
+                ctx.log(f"step {number}/{total}: {step.action} {step.item.label}")
+
+            apply_plan(api, plan, on_step)
+            ctx.progress("deployed", 70, f"{len(changes)} change(s) applied")
+            ctx.progress("verifying_deployment", 85, "reading back every item")
+            verify(api, config.config)
+    except (DeployFailed, RouterError) as exc:
+        _set_status(router, RouterStatus.FAILED, str(exc))
+        raise
+    _set_status(router, RouterStatus.ACTIVE)
+    ctx.progress("completed", 100, "no changes" if not changes else "deployment verified")
+    return {
+        "changed": len(changes),
+        "items": [s.describe() for s in plan],
+        "config_version": config.version,
+    }

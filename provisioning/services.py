@@ -1,0 +1,134 @@
+"""Stages 3-5: discovery, service configuration, deployment jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from provisioning.config import validate_service_config
+from provisioning.models import RouterConfig, RouterInterface
+from radius.models import RadiusServer
+from radtik.audit.services import audit_record
+from radtik.jobs.context import JobContext
+from radtik.jobs.models import Job
+from radtik.jobs.services import job_enqueue
+from routers.choices import RouterStatus
+from routers.connection import router_session
+from routers.models import Router
+
+DEPLOY_KIND = "provisioning.deploy"
+DISCOVER_KIND = "provisioning.discover"
+PLAN_KIND = "provisioning.plan"
+REACHABLE = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.FAILED)
+
+
+def router_interfaces(*, router: Router) -> list[RouterInterface]:
+    """The interfaces found by the last discovery (no router call: pages never wait on one)."""
+    return list(router.interfaces.all())
+
+
+def interfaces_stale(router: Router) -> bool:
+    newest = router.interfaces.order_by("-discovered_at").first()
+    return newest is None or newest.discovered_at < timezone.now() - timedelta(
+        seconds=settings.DISCOVERY_TTL
+    )
+
+
+def discovery_start(*, router: Router, actor: Any = None) -> Job:
+    if router.status not in REACHABLE:
+        raise ValidationError(
+            f"Router {router.name} is {router.status}: discovery needs it online."
+        )
+    return job_enqueue(
+        kind=DISCOVER_KIND, target=router, requested_by=actor, params={"router_id": router.pk}
+    )
+
+
+def discovery_run(ctx: JobContext) -> dict[str, Any]:
+    """Job body: read identity, resource and interfaces; replace the cached interfaces."""
+    router = Router.objects.get(pk=ctx.params["router_id"])
+    ctx.progress("discovering", 20, f"reading interfaces of {router.name}")
+    with router_session(router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+        found = api.interfaces()
+        resource = api.resource()
+        identity = api.identity()
+    now = timezone.now()
+    with transaction.atomic():
+        router.interfaces.all().delete()
+        RouterInterface.objects.bulk_create(
+            RouterInterface(
+                router=router,
+                name=i.name,
+                type=i.type,
+                running=i.running,
+                disabled=i.disabled,
+                mac_address=i.mac_address or "",
+                discovered_at=now,
+            )
+            for i in found
+        )
+        router.routeros_version = resource.version
+        router.save(update_fields=["routeros_version"])
+    return {
+        "identity": identity.name,
+        "version": resource.version,
+        "interfaces": [{"name": i.name, "type": i.type, "running": i.running} for i in found],
+    }
+
+
+def plan_run(ctx: JobContext) -> dict[str, Any]:
+    """Job body: diff a saved configuration against the router's live state."""
+    from provisioning.deploy import build_plan
+
+    config = RouterConfig.objects.select_related("router").get(pk=ctx.params["config_id"])
+    with router_session(config.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+        plan = build_plan(api, config.config)
+    return {"config_version": config.version, "items": [step.describe() for step in plan]}
+
+
+def service_config_create(
+    *, router: Router, data: dict[str, Any], actor: Any = None
+) -> RouterConfig:
+    known = set(router.interfaces.values_list("name", flat=True))
+    servers = {s.pk: s.host for s in RadiusServer.objects.filter(active=True)}
+    config = validate_service_config(data, interfaces=known, radius_servers=servers)
+    with transaction.atomic():
+        version = (router.configs.aggregate(v=Max("version"))["v"] or 0) + 1
+        saved = RouterConfig.objects.create(
+            router=router,
+            version=version,
+            config=config,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if "radius" in config:
+            router.radius_server_id = config["radius"]["server_id"]
+            router.save(update_fields=["radius_server"])
+        audit_record(actor=actor, action="router.config", obj=saved, changes={"version": version})
+    return saved
+
+
+def deploy_start(*, router: Router, config: RouterConfig | None = None, actor: Any = None) -> Job:
+    config = config or router.configs.first()
+    if config is None:
+        raise ValidationError("Save a service configuration before deploying.")
+    if router.status not in REACHABLE:
+        raise ValidationError(f"Router {router.name} is {router.status}; it must be online.")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="router.deploy",
+            obj=router,
+            changes={"config_version": config.version},
+        )
+        return job_enqueue(
+            kind=DEPLOY_KIND,
+            target=router,
+            requested_by=actor,
+            params={"router_id": router.pk, "config_id": config.pk},
+        )
