@@ -7,6 +7,14 @@ from routers.routeros.simulator.server import SimulatedRouter
 from routers.routeros.simulator.state import RouterState, Trap
 
 __all__ = [
-    "Faults", "RouterProfile", "RouterState", "SimulatedRouter", "SimulatorFarm", "Trap",
-    "build_state", "numbered_profile", "raise_nofile_limit", "seed_bulk",
+    "Faults",
+    "RouterProfile",
+    "RouterState",
+    "SimulatedRouter",
+    "SimulatorFarm",
+    "Trap",
+    "build_state",
+    "numbered_profile",
+    "raise_nofile_limit",
+    "seed_bulk",
 ]

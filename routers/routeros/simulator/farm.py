@@ -27,11 +27,16 @@ def raise_nofile_limit(needed: int) -> int:
     return soft
 
 
-def numbered_profile(index: int, *, username: str = "admin", password: str = "admin",
-                     seed: int = 0, **overrides: Any) -> RouterProfile:
+def numbered_profile(
+    index: int, *, username: str = "admin", password: str = "admin", seed: int = 0, **overrides: Any
+) -> RouterProfile:
     """Router i of a farm: its own identity and a seed derived from the farm's."""
-    values: dict[str, Any] = {"identity": f"sim-router-{index:04d}", "username": username,
-                              "password": password, "seed": seed * 100_003 + index}
+    values: dict[str, Any] = {
+        "identity": f"sim-router-{index:04d}",
+        "username": username,
+        "password": password,
+        "seed": seed * 100_003 + index,
+    }
     values.update(overrides)
     return RouterProfile(**values)
 
@@ -65,16 +70,28 @@ class SimulatorFarm:
         assert self._loop is not None, "farm not started"
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
-    def add_router(self, profile: RouterProfile | None = None, *, port: int = 0,
-                   faults: Faults | None = None, tls: bool | ssl.SSLContext = False,
-                   ) -> SimulatedRouter:
-        return self.add_routers(1, profiles=[profile or RouterProfile()], base_port=port,
-                                faults=faults, tls=tls)[0]
+    def add_router(
+        self,
+        profile: RouterProfile | None = None,
+        *,
+        port: int = 0,
+        faults: Faults | None = None,
+        tls: bool | ssl.SSLContext = False,
+    ) -> SimulatedRouter:
+        return self.add_routers(
+            1, profiles=[profile or RouterProfile()], base_port=port, faults=faults, tls=tls
+        )[0]
 
-    def add_routers(self, count: int, *, profile_factory: ProfileFactory | None = None,
-                    profiles: list[RouterProfile] | None = None, base_port: int = 0,
-                    faults: Faults | None = None, tls: bool | ssl.SSLContext = False,
-                    ) -> list[SimulatedRouter]:
+    def add_routers(
+        self,
+        count: int,
+        *,
+        profile_factory: ProfileFactory | None = None,
+        profiles: list[RouterProfile] | None = None,
+        base_port: int = 0,
+        faults: Faults | None = None,
+        tls: bool | ssl.SSLContext = False,
+    ) -> list[SimulatedRouter]:
         """Start `count` routers; router i listens on base_port+i (or ephemeral if 0)."""
         self.start()
         raise_nofile_limit(2 * (len(self.routers) + count) + 512)
@@ -87,11 +104,16 @@ class SimulatorFarm:
         elif isinstance(tls, ssl.SSLContext):
             context = tls
         start = len(self.routers)
-        new = [SimulatedRouter(profiles[i] if profiles else factory(start + i), host=self.host,
-                               port=base_port + i if base_port else 0,
-                               faults=Faults(**_fault_values(faults)) if faults else None,
-                               tls=context)
-               for i in range(count)]
+        new = [
+            SimulatedRouter(
+                profiles[i] if profiles else factory(start + i),
+                host=self.host,
+                port=base_port + i if base_port else 0,
+                faults=Faults(**_fault_values(faults)) if faults else None,
+                tls=context,
+            )
+            for i in range(count)
+        ]
 
         async def start_all() -> None:
             await asyncio.gather(*(router.start() for router in new))
@@ -128,9 +150,13 @@ async def _stop_all(routers: list[SimulatedRouter]) -> None:
 
 def _fault_values(faults: Faults) -> dict[str, Any]:
     """A fresh Faults per router with the same settings (counters are per router)."""
-    return {"latency_ms": faults.latency_ms, "jitter_ms": faults.jitter_ms,
-            "refuse_connections": faults.refuse_connections,
-            "never_answer": faults.never_answer,
-            "drop_after_sentences": faults.drop_after_sentences,
-            "fail_login": faults.fail_login, "trap_on": dict(faults.trap_on),
-            "trap_message": faults.trap_message}
+    return {
+        "latency_ms": faults.latency_ms,
+        "jitter_ms": faults.jitter_ms,
+        "refuse_connections": faults.refuse_connections,
+        "never_answer": faults.never_answer,
+        "drop_after_sentences": faults.drop_after_sentences,
+        "fail_login": faults.fail_login,
+        "trap_on": dict(faults.trap_on),
+        "trap_message": faults.trap_message,
+    }

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from routers.routeros.simulator.state import Trap
 
+_BOOLEAN_WORDS = {"yes": "true", "true": "true", "no": "false", "false": "false"}
 Predicate = Callable[[Mapping[str, str]], bool]
 
 
@@ -37,7 +38,14 @@ def _leaf(word: str) -> Predicate:
     key, sep, value = body.partition("=")
     if not sep:
         return lambda row: key in row and row[key] != ""
-    return lambda row: row.get(key, "") == value
+    return lambda row: _same(row.get(key, ""), value)
+
+
+def _same(stored: str, wanted: str) -> bool:
+    """Booleans are typed on RouterOS: ?running=yes matches a row printed running=true."""
+    if stored in ("true", "false") and wanted.lower() in _BOOLEAN_WORDS:
+        return stored == _BOOLEAN_WORDS[wanted.lower()]
+    return stored == wanted
 
 
 def matcher(words: Sequence[str]) -> Predicate:

@@ -42,9 +42,15 @@ def parse_command(words: list[str]) -> tuple[str, dict[str, str], list[str], str
 
 
 class SimulatedRouter:
-    def __init__(self, profile: RouterProfile | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, faults: Faults | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        profile: RouterProfile | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.profile = profile or RouterProfile()
         self.state = build_state(self.profile)
         self.faults = faults or Faults()
@@ -57,14 +63,17 @@ class SimulatedRouter:
         self._writers: set[asyncio.StreamWriter] = set()
 
     def __repr__(self) -> str:
-        return f"<SimulatedRouter {self.state.singleton('/system/identity').get('name')} " \
-               f"{self.host}:{self.port}>"
+        return (
+            f"<SimulatedRouter {self.state.singleton('/system/identity').get('name')} "
+            f"{self.host}:{self.port}>"
+        )
 
     # -- lifecycle (coroutines run on the farm's loop) -------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._server = await asyncio.start_server(
-            self._serve, self.host, self.port, ssl=self.tls, backlog=128)
+            self._serve, self.host, self.port, ssl=self.tls, backlog=128
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -110,24 +119,27 @@ class SimulatedRouter:
         """Adapter credentials for this router (seeded admin unless overridden)."""
         from routers.routeros.client import Credentials
 
-        values: dict[str, Any] = {"host": self.host, "port": self.port,
-                                  "username": self.username, "password": self.password,
-                                  "timeout": 5.0}
+        values: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "username": self.username,
+            "password": self.password,
+            "timeout": 5.0,
+        }
         values.update(overrides)
         return Credentials(**values)
 
-    def apply_bootstrap(self, *, identity: str, api_user: str, password: str,
-                        group: str = "full") -> None:
+    def apply_bootstrap(
+        self, *, identity: str, api_user: str, password: str, group: str = "full"
+    ) -> None:
         """What radtik's bootstrap script does on a real router: name it, add the API user,
         make sure the api service is enabled."""
         self.state.set_singleton("/system/identity", {"name": identity})
         existing = self.state.find("/user", name=api_user)
         if existing:
-            self.state.set_row("/user", existing[0][".id"], {"group": group,
-                                                             "password": password})
+            self.state.set_row("/user", existing[0][".id"], {"group": group, "password": password})
         else:
-            self.state.add_row("/user", {"name": api_user, "group": group,
-                                         "password": password})
+            self.state.add_row("/user", {"name": api_user, "group": group, "password": password})
         for row in self.state.find("/ip/service", name="api"):
             self.state.set_row("/ip/service", row[".id"], {"disabled": "false"})
 
@@ -180,15 +192,19 @@ class SimulatedRouter:
             limit = self.faults.drop_after_sentences
             if logged_in and command != "/login" and limit is not None:
                 if sent + len(replies) > limit:
-                    await self._send(writer, replies[:max(0, limit - sent)])
+                    await self._send(writer, replies[: max(0, limit - sent)])
                     return
                 sent += len(replies)
             await self._send(writer, replies)
 
     def _login(self, args: dict[str, str]) -> list[Sentence]:
         name, password = args.get("name"), args.get("password")
-        if (not self.faults.fail_login and name is not None and password is not None
-                and self.state.check_login(name, password)):
+        if (
+            not self.faults.fail_login
+            and name is not None
+            and password is not None
+            and self.state.check_login(name, password)
+        ):
             return [["!done"]]
         return trap_sentences(LOGIN_FAILED)
 
