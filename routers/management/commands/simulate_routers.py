@@ -23,6 +23,12 @@ class Command(BaseCommand):
         from routers.routeros.simulator.cli import run_simulated_routers
 
         run_simulated_routers(
-            out=self.stdout, count=options["count"], base_port=options["base_port"],
-            user=options["user"], password=options["password"], seed=options["seed"],
-            latency_ms=options["latency_ms"], host=options["host"])
+            out=self.stdout,
+            count=options["count"],
+            base_port=options["base_port"],
+            user=options["user"],
+            password=options["password"],
+            seed=options["seed"],
+            latency_ms=options["latency_ms"],
+            host=options["host"],
+        )
