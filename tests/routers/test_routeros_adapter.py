@@ -176,3 +176,10 @@ def test_credentials_ports_and_parsers():
     assert parse_duration("1w") == 604800 and parse_duration("00:05:00") == 300
     assert parse_duration("2d03:04:05") == 2 * 86400 + 3 * 3600 + 4 * 60 + 5
     assert parse_duration("none") is None and parse_duration("90") == 90
+
+
+def test_fields_named_like_parameters_pass_through(api):
+    """`path` is a walled-garden field; the adapter's own parameters are positional-only."""
+    item = api.add("/ip/hotspot/walled-garden", dst_host="pay.example", path="/callback")
+    api.set("/ip/hotspot/walled-garden", item, path="/cb")
+    assert api.print("/ip/hotspot/walled-garden")[0]["path"] == "/cb"
