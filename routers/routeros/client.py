@@ -145,7 +145,8 @@ class RouterClient:
 
     # -- generic operations ----------------------------------------------------------------------
     def call(
-        self, path: str, command: str, queries: dict[str, Any] | None = None, **arguments: Any
+        self, path: str, command: str, /, queries: dict[str, Any] | None = None,
+        **arguments: Any,
     ) -> list[dict[str, str]]:
         """Run `<path>/<command>` with `=key=value` arguments and `?key=value` queries.
 
@@ -177,7 +178,7 @@ class RouterClient:
         return [_clean_row(row) for row in response], done
 
     def print(
-        self, path: str, proplist: Iterable[str] | None = None, **query: Any
+        self, path: str, /, proplist: Iterable[str] | None = None, **query: Any
     ) -> list[dict[str, str]]:
         """`print` with equality queries, e.g. `print('/ip/pool', name='hs-pool')`."""
         arguments: dict[str, Any] = {}
@@ -185,18 +186,18 @@ class RouterClient:
             arguments["proplist"] = ",".join(proplist)
         return self.call(path, "print", queries=query, **arguments)
 
-    def add(self, path: str, **fields: Any) -> str:
+    def add(self, path: str, /, **fields: Any) -> str:
         """Add an item; returns its new `.id` (e.g. '*1A')."""
         return self._run(path, "add", None, fields)[1].get("ret", "")
 
-    def set(self, path: str, item_id: str, **fields: Any) -> None:
+    def set(self, path: str, item_id: str, /, **fields: Any) -> None:
         self.call(path, "set", id=item_id, **fields)
 
     def remove(self, path: str, *item_ids: str) -> None:
         if item_ids:
             self.call(path, "remove", id=",".join(item_ids))
 
-    def set_singleton(self, path: str, **fields: Any) -> None:
+    def set_singleton(self, path: str, /, **fields: Any) -> None:
         """`set` on a menu without items, e.g. `/system/identity`, `/ppp/aaa`."""
         self.call(path, "set", **fields)
 
