@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
@@ -231,7 +231,7 @@ class DarajaClient:
 
     def _raise_for_error(
         self, response: requests.Response, body: dict[str, Any], operation: str
-    ) -> None:
+    ) -> NoReturn:
         status = response.status_code
         code = body.get("errorCode")
         code = str(code) if code is not None else None

@@ -12,14 +12,18 @@ from billing.mpesa.simulator.server import DEFAULT_CREDENTIALS, DarajaSimulator
 
 def main(argv: list[str] | None = None) -> None:
     defaults = DEFAULT_CREDENTIALS
-    parser = argparse.ArgumentParser(description="Serve a simulated M-Pesa Daraja API.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8790)
+    parser = argparse.ArgumentParser(
+        prog="python -m billing.mpesa.simulator",
+        description="Serve a simulated M-Pesa Daraja API.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8790, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=0, help="seed for receipts and ids")
-    parser.add_argument("--consumer-key", default=defaults.consumer_key)
-    parser.add_argument("--consumer-secret", default=defaults.consumer_secret)
-    parser.add_argument("--shortcode", default=defaults.shortcode)
-    parser.add_argument("--passkey", default=defaults.passkey)
+    parser.add_argument("--consumer-key", default=defaults.consumer_key, help="OAuth user")
+    parser.add_argument("--consumer-secret", default=defaults.consumer_secret, help="OAuth pw")
+    parser.add_argument("--shortcode", default=defaults.shortcode, help="paybill/till")
+    parser.add_argument("--passkey", default=defaults.passkey, help="STK password passkey")
     parser.add_argument("--result-code", type=int, default=0, help="outcome of every push")
     parser.add_argument("--delay", type=float, default=3.0, help="seconds until the callback")
     args = parser.parse_args(argv)

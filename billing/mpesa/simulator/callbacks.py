@@ -53,7 +53,8 @@ class CallbackSender:
             daemon=True,
         )
         with self._lock:
-            self._threads.append(thread)
+            # Forget finished senders so a long demo run does not pile up Thread objects.
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def deliveries(self) -> list[CallbackDelivery]:
