@@ -70,6 +70,7 @@ SHARED_APPS = [
     "django_q",
 ]
 TENANT_APPS = [
+    "billing",
     "routers",
     "provisioning",
     "radius",

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from radtik.urls_common import api_router as common_router
 from radtik.urls_common import urlpatterns as common
+from billing.api.urls import router as billing_router
 from routers.api.urls import router as router_router
 from tenants import views as tenant_views
 from vouchers.api.urls import router as voucher_router
@@ -14,11 +15,13 @@ router = SimpleRouter()
 router.registry.extend(common_router.registry)
 router.registry.extend(voucher_router.registry)
 router.registry.extend(router_router.registry)
+router.registry.extend(billing_router.registry)
 
 urlpatterns = [
     path("", tenant_views.tenant_home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("vouchers/", include("vouchers.urls")),
+    path("", include("billing.urls")),
     *common,
 ]

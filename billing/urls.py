@@ -1,0 +1,3 @@
+"""Billing pages (operator pages and the public captive portal)."""
+
+urlpatterns: list = []
