@@ -8,3 +8,6 @@ os.environ.setdefault("RADTIK_EXTRA_TASK_MODULES", "tests.support.jobkinds")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 from radtik.settings import *  # noqa: E402,F403
+
+# One test database per run, so two runs (a developer's and CI's, or two helpers') never collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_radtik_{os.getpid()}"}  # noqa: F405
