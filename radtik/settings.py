@@ -160,7 +160,8 @@ SPECTACULAR_SETTINGS = {"TITLE": "radtik API", "VERSION": "1.0.0"}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # A prefix per deployment (or test run) keeps groups apart on a shared Redis.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("RADTIK_CHANNEL_PREFIX", "asgi")},
     }
 }
 

@@ -6,6 +6,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/radtik
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("RADTIK_EXTRA_TASK_MODULES", "tests.support.jobkinds")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+# Inherited by the worker and server processes the tests start: same groups, apart from others.
+os.environ.setdefault("RADTIK_CHANNEL_PREFIX", f"radtik-test-{os.getpid()}")
 
 from radtik.settings import *  # noqa: E402,F403
 
