@@ -48,7 +48,7 @@ class PlanStep:
 def desired_items(config: dict[str, Any]) -> list[Item]:
     items: list[Item] = []
     hotspot = config.get("hotspot")
-    use_radius = "yes" if config.get("radius") else "no"
+    use_radius = "true" if config.get("radius") else "false"
     if hotspot:
         pool = f"{PREFIX}-hs-pool"
         items.append(
@@ -135,8 +135,8 @@ def desired_items(config: dict[str, Any]) -> list[Item]:
                     "/ppp/aaa",
                     {},
                     {
-                        "use-radius": "yes",
-                        "accounting": "yes",
+                        "use-radius": "true",
+                        "accounting": "true",
                         "interim-update": "5m",
                     },
                     singleton=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from radtik.events import publish
@@ -56,14 +57,22 @@ def router_probe_run(ctx: JobContext) -> dict[str, Any]:
     router.routeros_version = resource.version
     router.last_seen = timezone.now()
     router.last_error = ""
-    router.save(
-        update_fields=["status", "model", "board", "routeros_version", "last_seen", "last_error"]
-    )
-    publish_router(router, "RouterConnected")
-    publish_router(router, "RouterStatusUpdated")
-    from provisioning.services import discovery_start
+    with transaction.atomic():  # online and its discovery job appear together
+        router.save(
+            update_fields=[
+                "status",
+                "model",
+                "board",
+                "routeros_version",
+                "last_seen",
+                "last_error",
+            ]
+        )
+        publish_router(router, "RouterConnected")
+        publish_router(router, "RouterStatusUpdated")
+        from provisioning.services import discovery_start
 
-    discovery_start(router=router)  # interfaces ready for stage 4
+        discovery_start(router=router)  # interfaces ready for stage 4
     return {"status": router.status, "model": router.model, "version": router.routeros_version}
 
 

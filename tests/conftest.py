@@ -53,7 +53,15 @@ def django_db_setup(django_test_environment, django_db_blocker):
             cursor.execute("CREATE TABLE public.test_effects (key text primary key)")
     yield
     with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
         connection.close()
+        # Connections left open by threads that tests ran requests in would block the drop.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
         teardown_databases(db_cfg, verbosity=0)
 
 

@@ -47,23 +47,30 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return accepted(job, request)
 
     @extend_schema(request=None)
-    @action(detail=True, methods=["get"], url_path="interfaces", write_role=Role.OPERATOR)
+    @action(
+        detail=True, methods=["get", "post"], url_path="interfaces", write_role=Role.OPERATOR
+    )
     def interfaces(self, request, pk=None):
-        """Discovered interfaces (cached 10 min); ?refresh=1 asks the router again."""
-        found = provisioning.router_interfaces(
-            router=self.get_object(), refresh=request.query_params.get("refresh") == "1"
-        )
+        """GET: the interfaces found by the last discovery, and whether that is older than
+        10 minutes. POST: discover again, as a job (202)."""
+        router = self.get_object()
+        if request.method == "POST":
+            job = provisioning.discovery_start(router=router, actor=request.user)
+            return accepted(job, request)
         return Response(
-            [
-                {
-                    "name": i.name,
-                    "type": i.type,
-                    "running": i.running,
-                    "disabled": i.disabled,
-                    "discovered_at": i.discovered_at,
-                }
-                for i in found
-            ]
+            {
+                "stale": provisioning.interfaces_stale(router),
+                "interfaces": [
+                    {
+                        "name": i.name,
+                        "type": i.type,
+                        "running": i.running,
+                        "disabled": i.disabled,
+                        "discovered_at": i.discovered_at,
+                    }
+                    for i in provisioning.router_interfaces(router=router)
+                ],
+            }
         )
 
     @extend_schema(request=ServiceConfigSerializer)
