@@ -119,10 +119,28 @@ def _success_without(name):
         (_success_with(Amount=-5), "Amount must be positive"),
         (_success_with(TransactionDate=2020), "TransactionDate"),
         (_success_with(TransactionDate=20201399999999), "TransactionDate"),
-        ({"Body": {"stkCallback": {**failure(0)["Body"]["stkCallback"],
-                                   "CallbackMetadata": {"Item": "x"}}}}, "must be a list"),
-        ({"Body": {"stkCallback": {**failure(0)["Body"]["stkCallback"],
-                                   "CallbackMetadata": {"Item": [{"Value": 1}]}}}}, "Name"),
+        (
+            {
+                "Body": {
+                    "stkCallback": {
+                        **failure(0)["Body"]["stkCallback"],
+                        "CallbackMetadata": {"Item": "x"},
+                    }
+                }
+            },
+            "must be a list",
+        ),
+        (
+            {
+                "Body": {
+                    "stkCallback": {
+                        **failure(0)["Body"]["stkCallback"],
+                        "CallbackMetadata": {"Item": [{"Value": 1}]},
+                    }
+                }
+            },
+            "Name",
+        ),
         (42, "must be bytes or JSON"),
     ],
 )

@@ -131,9 +131,7 @@ def test_push_sends_a_correct_daraja_request_and_returns_its_ids(daraja_sim, dar
 
 
 def test_buy_goods_push_pays_the_till(daraja_sim):
-    config = daraja_sim.client_config(
-        transaction_type=TransactionType.BUY_GOODS, party_b="5432101"
-    )
+    config = daraja_sim.client_config(transaction_type=TransactionType.BUY_GOODS, party_b="5432101")
     push(DarajaClient(config))
 
     sent = daraja_sim.requests(STK_PUSH_PATH)[0].body
@@ -154,10 +152,16 @@ def test_buy_goods_push_pays_the_till(daraja_sim):
         ({"callback_url": "/relative"}, "CallBackURL"),
     ],
 )
-def test_push_refuses_invalid_input_before_calling_daraja(daraja_sim, daraja_config, kwargs,
-                                                         message):
-    request = {"phone": "0712345678", "amount": 10, "account_reference": "HS-ALPHA",
-               "description": "WiFi", "callback_url": CALLBACK} | kwargs
+def test_push_refuses_invalid_input_before_calling_daraja(
+    daraja_sim, daraja_config, kwargs, message
+):
+    request = {
+        "phone": "0712345678",
+        "amount": 10,
+        "account_reference": "HS-ALPHA",
+        "description": "WiFi",
+        "callback_url": CALLBACK,
+    } | kwargs
     with pytest.raises(ValueError, match=message):
         DarajaClient(daraja_config).stk_push(**request)
     assert daraja_sim.requests() == []
@@ -203,8 +207,9 @@ def test_server_error_without_body_is_a_transport_error(daraja_sim, daraja_confi
 
 
 def test_rate_limited_push_is_its_own_error(daraja_sim, daraja_config):
-    daraja_sim.scenario(push_status=500, push_error_code="500.003.02",
-                        push_error_message="Spike Arrest Violation")
+    daraja_sim.scenario(
+        push_status=500, push_error_code="500.003.02", push_error_message="Spike Arrest Violation"
+    )
 
     with pytest.raises(DarajaRateLimitedError, match="not a payment failure"):
         push(DarajaClient(daraja_config))
@@ -285,11 +290,19 @@ def test_no_secret_in_any_message_repr_or_log(daraja_sim, caplog):
 
     texts = [repr(config), str(config), repr(client)]
     failing = [
-        (daraja_sim.client_config(consumer_key="s3cret-key", consumer_secret="s3cret-consumer"),
-         {}),
+        (
+            daraja_sim.client_config(consumer_key="s3cret-key", consumer_secret="s3cret-consumer"),
+            {},
+        ),
         (daraja_sim.client_config(passkey="s3cret-passkey"), {}),
-        (config, {"push_status": 500, "push_error_code": "500.003.01",
-                  "push_error_message": "Internal Server Error"}),
+        (
+            config,
+            {
+                "push_status": 500,
+                "push_error_code": "500.003.01",
+                "push_error_message": "Internal Server Error",
+            },
+        ),
         (config, {"latency": 1.0}),
     ]
     secrets += ["s3cret-key", "s3cret-consumer", "s3cret-passkey"]

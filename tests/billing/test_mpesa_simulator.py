@@ -26,8 +26,9 @@ def push(config, callback_url, phone="0712345678", amount=10):
     return DarajaClient(config).stk_push(phone, amount, "HS-ALPHA", "WiFi", callback_url)
 
 
-def test_successful_push_calls_back_with_the_real_body(daraja_sim, daraja_config,
-                                                       callback_receiver):
+def test_successful_push_calls_back_with_the_real_body(
+    daraja_sim, daraja_config, callback_receiver
+):
     result = push(daraja_config, callback_receiver.url, amount=30)
 
     [raw] = callback_receiver.wait_for(1)
@@ -46,8 +47,7 @@ def test_successful_push_calls_back_with_the_real_body(daraja_sim, daraja_config
     assert delivery.status_code == 200 and delivery.url == callback_receiver.url
 
 
-def test_cancelled_push_calls_back_without_metadata(daraja_sim, daraja_config,
-                                                    callback_receiver):
+def test_cancelled_push_calls_back_without_metadata(daraja_sim, daraja_config, callback_receiver):
     daraja_sim.scenario(result_code=1032)
     push(daraja_config, callback_receiver.url)
 
@@ -59,8 +59,9 @@ def test_cancelled_push_calls_back_without_metadata(daraja_sim, daraja_config,
 
 
 @pytest.mark.parametrize("concurrent", [False, True])
-def test_duplicate_deliveries_carry_the_same_body(daraja_sim, daraja_config, callback_receiver,
-                                                  concurrent):
+def test_duplicate_deliveries_carry_the_same_body(
+    daraja_sim, daraja_config, callback_receiver, concurrent
+):
     daraja_sim.scenario(duplicates=3, concurrent=concurrent)
     result = push(daraja_config, callback_receiver.url)
 
@@ -70,8 +71,9 @@ def test_duplicate_deliveries_carry_the_same_body(daraja_sim, daraja_config, cal
     assert [d.status_code for d in deliveries] == [200, 200, 200]
 
 
-def test_lost_callback_is_never_sent_but_the_query_answers(daraja_sim, daraja_config,
-                                                           callback_receiver):
+def test_lost_callback_is_never_sent_but_the_query_answers(
+    daraja_sim, daraja_config, callback_receiver
+):
     daraja_sim.scenario(deliver=False, result_code=2001, delay=0.1)
     result = push(daraja_config, callback_receiver.url)
 
@@ -90,16 +92,14 @@ def test_delayed_callback_arrives_after_the_delay(daraja_sim, daraja_config, cal
     assert time.monotonic() - started >= 0.3
 
 
-def test_amount_override_reports_a_different_amount(daraja_sim, daraja_config,
-                                                    callback_receiver):
+def test_amount_override_reports_a_different_amount(daraja_sim, daraja_config, callback_receiver):
     daraja_sim.scenario(amount=5)
     push(daraja_config, callback_receiver.url, amount=50)
 
     assert parse_callback(callback_receiver.wait_for(1)[0]).amount == 5
 
 
-def test_per_phone_scenario_overrides_the_global_one(daraja_sim, daraja_config,
-                                                     callback_receiver):
+def test_per_phone_scenario_overrides_the_global_one(daraja_sim, daraja_config, callback_receiver):
     daraja_sim.scenario(result_code=1)
     daraja_sim.scenario(phone="+254 722 000 111", result_code=1037)
     special = push(daraja_config, callback_receiver.url, phone="0722000111")
@@ -148,8 +148,12 @@ def test_checkout_ids_have_darajas_shape(daraja_sim, daraja_config, callback_rec
 def token(sim):
     creds = sim.credentials
     basic = base64.b64encode(f"{creds.consumer_key}:{creds.consumer_secret}".encode()).decode()
-    response = requests.get(sim.base_url + OAUTH_PATH, params={"grant_type": "client_credentials"},
-                            headers={"Authorization": f"Basic {basic}"}, timeout=5)
+    response = requests.get(
+        sim.base_url + OAUTH_PATH,
+        params={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+        timeout=5,
+    )
     assert response.status_code == 200
     assert response.json()["expires_in"] == "3599"
     return response.json()["access_token"]
@@ -171,24 +175,40 @@ def signed_push(sim, **changes):
         "AccountReference": "ACC",
         "TransactionDesc": "WiFi",
     } | changes
-    return requests.post(sim.base_url + STK_PUSH_PATH, json=body,
-                         headers={"Authorization": f"Bearer {token(sim)}"}, timeout=5)
+    return requests.post(
+        sim.base_url + STK_PUSH_PATH,
+        json=body,
+        headers={"Authorization": f"Bearer {token(sim)}"},
+        timeout=5,
+    )
 
 
 def test_oauth_refuses_wrong_credentials_and_grant_type(daraja_sim):
     url = daraja_sim.base_url + OAUTH_PATH
-    wrong = requests.get(url, params={"grant_type": "client_credentials"},
-                         auth=("sim-consumer-key", "nope"), timeout=5)
-    grant = requests.get(url, params={"grant_type": "password"},
-                         auth=("sim-consumer-key", "sim-consumer-secret"), timeout=5)
+    wrong = requests.get(
+        url,
+        params={"grant_type": "client_credentials"},
+        auth=("sim-consumer-key", "nope"),
+        timeout=5,
+    )
+    grant = requests.get(
+        url,
+        params={"grant_type": "password"},
+        auth=("sim-consumer-key", "sim-consumer-secret"),
+        timeout=5,
+    )
 
     assert wrong.status_code == 400 and wrong.json()["errorCode"] == "400.008.01"
     assert grant.status_code == 400 and grant.json()["errorCode"] == "400.008.02"
 
 
 def test_api_calls_without_a_valid_token_are_refused(daraja_sim):
-    response = requests.post(daraja_sim.base_url + STK_QUERY_PATH, json={},
-                             headers={"Authorization": "Bearer made-up"}, timeout=5)
+    response = requests.post(
+        daraja_sim.base_url + STK_QUERY_PATH,
+        json={},
+        headers={"Authorization": "Bearer made-up"},
+        timeout=5,
+    )
 
     assert response.status_code == 404
     assert response.json()["errorCode"] == "404.001.03"
@@ -225,7 +245,8 @@ def test_every_request_is_recorded_with_its_answer(daraja_sim):
 
     recorded = daraja_sim.requests()
     assert [(r.method, r.path, r.status) for r in recorded] == [
-        ("GET", OAUTH_PATH, 200), ("POST", STK_PUSH_PATH, 200),
+        ("GET", OAUTH_PATH, 200),
+        ("POST", STK_PUSH_PATH, 200),
     ]
     assert recorded[0].query == {"grant_type": "client_credentials"}
     assert recorded[1].body["Amount"] == 1
@@ -235,21 +256,25 @@ def test_every_request_is_recorded_with_its_answer(daraja_sim):
 def test_cli_serves_daraja_until_terminated():
     process = subprocess.Popen(
         [sys.executable, "-m", "billing.mpesa.simulator", "--port", "0", "--delay", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         line = process.stdout.readline()
         base_url = re.search(r"http://\S+", line).group(0)
-        response = requests.get(base_url + OAUTH_PATH, params={"grant_type": "client_credentials"},
-                                auth=("sim-consumer-key", "sim-consumer-secret"), timeout=5)
+        response = requests.get(
+            base_url + OAUTH_PATH,
+            params={"grant_type": "client_credentials"},
+            auth=("sim-consumer-key", "sim-consumer-secret"),
+            timeout=5,
+        )
         assert response.status_code == 200
     finally:
         process.terminate()
     assert process.wait(5) == 0
 
 
-def test_stop_is_prompt_with_callbacks_still_waiting(daraja_config, daraja_sim,
-                                                     callback_receiver):
+def test_stop_is_prompt_with_callbacks_still_waiting(daraja_config, daraja_sim, callback_receiver):
     daraja_sim.scenario(delay=30)
     push(daraja_config, callback_receiver.url)
 

@@ -24,8 +24,12 @@ def clean_env(tmp_path, **extra):
 
 def test_embedded_servers_start_under_the_data_dir(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean_env(tmp_path),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "pg 18" in out.stdout and "redis True" in out.stdout
@@ -40,9 +44,17 @@ def test_given_urls_start_nothing(tmp_path):
         DJANGO_SETTINGS_MODULE="radtik.settings",
     )
     out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
-         "print(settings.DATABASES['default']['HOST'])"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings;"
+            "print(settings.DATABASES['default']['HOST'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "127.0.0.1"

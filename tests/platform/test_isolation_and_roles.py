@@ -21,8 +21,8 @@ def alpha_admin(make_user):
 
 
 def test_alpha_session_on_beta_host_is_anonymous(alpha_admin, tenant_client, beta_failed_job):
-    from django.test import Client
     from django.conf import settings
+    from django.test import Client
 
     alpha = tenant_client("alpha", alpha_admin)
     cookie = alpha.cookies[settings.SESSION_COOKIE_NAME].value
@@ -69,10 +69,13 @@ def test_viewer_reads_but_cannot_retry(make_user, tenant_client, tenants):
     assert page.status_code == 403 and b"operator role" in page.content
 
 
-def test_operator_retries_a_failed_job(make_user, tenant_client, tenants, django_capture_on_commit_callbacks):
+def test_operator_retries_a_failed_job(
+    make_user, tenant_client, tenants, django_capture_on_commit_callbacks
+):
     with schema_context("beta"):
-        job = Job.objects.create(kind="test.always_fails", status="failed", error="x",
-                                 attempts=2, max_attempts=2)
+        job = Job.objects.create(
+            kind="test.always_fails", status="failed", error="x", attempts=2, max_attempts=2
+        )
     operator = tenant_client("beta", make_user("beta", "op", role="operator"))
     with django_capture_on_commit_callbacks() as callbacks:
         response = operator.post(f"/api/jobs/{job.pk}/retry/")

@@ -40,7 +40,8 @@ def test_interfaces_list_ten_ethernet_ports_and_a_bridge(api):
 
 def test_addresses_pools_and_ppp_reads(api, routeros_router):
     assert [(a.address, a.network, a.interface) for a in api.ip_addresses()] == [
-        ("192.168.88.1/24", "192.168.88.0", "bridge1")]
+        ("192.168.88.1/24", "192.168.88.0", "bridge1")
+    ]
     pools = {p.name: p for p in api.ip_pools()}
     assert pools["hs-pool-1"].ranges == ("10.5.50.2-10.5.50.254",)
     assert pools["hs-pool-1"].next_pool is None
@@ -48,9 +49,16 @@ def test_addresses_pools_and_ppp_reads(api, routeros_router):
     assert secrets["alice"].password == "alice-pw" and secrets["alice"].service == "pppoe"
     assert "alice-pw" not in repr(secrets["alice"])
     assert [p.name for p in api.ppp_profiles()] == ["default", "default-encryption"]
-    routeros_router.state.add_row("/ppp/active", {
-        "name": "alice", "service": "pppoe", "caller-id": "AA:BB:CC:00:00:01",
-        "address": "10.10.0.5", "uptime": "1h2m3s"})
+    routeros_router.state.add_row(
+        "/ppp/active",
+        {
+            "name": "alice",
+            "service": "pppoe",
+            "caller-id": "AA:BB:CC:00:00:01",
+            "address": "10.10.0.5",
+            "uptime": "1h2m3s",
+        },
+    )
     [session] = api.ppp_active()
     assert (session.name, session.address, session.uptime_seconds) == ("alice", "10.10.0.5", 3723)
     assert api.ppp_active_remove_by_name("alice") == 1
@@ -59,19 +67,35 @@ def test_addresses_pools_and_ppp_reads(api, routeros_router):
 
 def test_hotspot_and_radius_reads_follow_provisioning_writes(api):
     api.add("/ip/pool", name="hs-pool", ranges="10.5.50.2-10.5.50.254")
-    api.add("/ip/hotspot/profile", name="hsprof1", hotspot_address="10.5.50.1",
-            login_by="http-chap,cookie", use_radius=True)
-    api.add("/ip/hotspot", name="hs1", interface="bridge1", address_pool="hs-pool",
-            profile="hsprof1", disabled=False)
+    api.add(
+        "/ip/hotspot/profile",
+        name="hsprof1",
+        hotspot_address="10.5.50.1",
+        login_by="http-chap,cookie",
+        use_radius=True,
+    )
+    api.add(
+        "/ip/hotspot",
+        name="hs1",
+        interface="bridge1",
+        address_pool="hs-pool",
+        profile="hsprof1",
+        disabled=False,
+    )
     api.add("/ip/hotspot/user/profile", name="1h-2M", rate_limit="2M/2M", shared_users=1)
-    api.add("/radius", service="hotspot,ppp", address="192.0.2.10", secret="S3cret",
-            timeout="3s")
+    api.add("/radius", service="hotspot,ppp", address="192.0.2.10", secret="S3cret", timeout="3s")
     [server] = api.hotspot_servers()
     assert (server.name, server.interface, server.address_pool, server.profile) == (
-        "hs1", "bridge1", "hs-pool", "hsprof1")
+        "hs1",
+        "bridge1",
+        "hs-pool",
+        "hsprof1",
+    )
     profiles = {p.name: p for p in api.hotspot_server_profiles()}
     assert profiles["hsprof1"].use_radius and profiles["hsprof1"].login_by == (
-        "http-chap", "cookie")
+        "http-chap",
+        "cookie",
+    )
     assert profiles["hsprof1"].hotspot_address == "10.5.50.1"
     user_profiles = {p.name: p for p in api.hotspot_user_profiles()}
     assert user_profiles["1h-2M"].rate_limit == "2M/2M" and user_profiles["1h-2M"].shared_users == 1
@@ -86,10 +110,15 @@ def test_generic_add_set_remove_print_and_find_by_name(api, routeros_router):
     assert api.find_by_name("/ip/pool", "voucher-pool")[".id"] == new_id
     api.set("/ip/pool", new_id, ranges="10.9.0.2-10.9.3.254", next_pool="hs-pool-1")
     [row] = api.print("/ip/pool", name="voucher-pool")
-    assert row == {".id": new_id, "name": "voucher-pool", "ranges": "10.9.0.2-10.9.3.254",
-                   "next-pool": "hs-pool-1"}
+    assert row == {
+        ".id": new_id,
+        "name": "voucher-pool",
+        "ranges": "10.9.0.2-10.9.3.254",
+        "next-pool": "hs-pool-1",
+    }
     assert api.print("/ip/pool", proplist=["name"], name="voucher-pool") == [
-        {"name": "voucher-pool"}]
+        {"name": "voucher-pool"}
+    ]
     api.remove("/ip/pool", new_id)
     assert api.find_by_name("/ip/pool", "voucher-pool") is None
     assert routeros_router.state.find("/ip/pool", name="voucher-pool") == []
@@ -111,8 +140,9 @@ def test_enable_and_disable_the_api_ssl_service(api):
 
 
 def test_hotspot_user_upsert_is_idempotent(api, routeros_router):
-    first = api.hotspot_user_upsert("V-1234", "pw1", "default", limit_uptime="1h",
-                                    limit_bytes_total=500_000_000)
+    first = api.hotspot_user_upsert(
+        "V-1234", "pw1", "default", limit_uptime="1h", limit_bytes_total=500_000_000
+    )
     again = api.hotspot_user_upsert("V-1234", "pw2", "default", limit_uptime=7200)
     assert first == again
     [user] = api.hotspot_users()
@@ -124,9 +154,18 @@ def test_hotspot_user_upsert_is_idempotent(api, routeros_router):
 def test_hotspot_user_remove_and_active_sessions_kick(api, routeros_router):
     api.hotspot_user_upsert("V-9", "pw", "default")
     for mac in ("AA:00:00:00:00:01", "AA:00:00:00:00:02"):
-        routeros_router.state.add_row("/ip/hotspot/active", {
-            "server": "hs1", "user": "V-9", "address": "10.5.50.9", "mac-address": mac,
-            "uptime": "5m", "bytes-in": 100, "bytes-out": 2000})
+        routeros_router.state.add_row(
+            "/ip/hotspot/active",
+            {
+                "server": "hs1",
+                "user": "V-9",
+                "address": "10.5.50.9",
+                "mac-address": mac,
+                "uptime": "5m",
+                "bytes-in": 100,
+                "bytes-out": 2000,
+            },
+        )
     routeros_router.state.add_row("/ip/hotspot/active", {"server": "hs1", "user": "other"})
     sessions = api.hotspot_active()
     assert [(s.user, s.bytes_out, s.uptime_seconds) for s in sessions][:1] == [("V-9", 2000, 300)]

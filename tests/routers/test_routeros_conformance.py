@@ -10,8 +10,7 @@ from librouteros.query import Key, Or
 
 @pytest.fixture
 def ros(routeros_router):
-    api = librouteros.connect("127.0.0.1", "admin", "admin", port=routeros_router.port,
-                              timeout=5)
+    api = librouteros.connect("127.0.0.1", "admin", "admin", port=routeros_router.port, timeout=5)
     yield api
     api.close()
 
@@ -26,8 +25,7 @@ def test_print_with_query_and_proplist(ros):
     name = Key("name")
     rows = list(ros.path("ppp", "secret").select(name, Key("password")).where(name == "bob"))
     assert rows == [{"name": "bob", "password": "bob-pw"}]
-    either = ros.path("ppp", "secret").select(name).where(
-        Or(name == "alice", name == "carol"))
+    either = ros.path("ppp", "secret").select(name).where(Or(name == "alice", name == "carol"))
     assert sorted(r["name"] for r in either) == ["alice", "carol"]
     not_bob = ros.path("ppp", "secret").select(name).where(name != "bob")
     assert sorted(r["name"] for r in not_bob) == ["alice", "carol"]
@@ -41,8 +39,12 @@ def test_add_set_remove_round_trip(ros, routeros_router):
     assert new_id.startswith("*")
     pools.update(**{".id": new_id, "ranges": "10.77.0.2-10.77.1.254"})
     [row] = [r for r in pools if r["name"] == "lr-pool"]
-    assert row == {".id": new_id, "name": "lr-pool", "ranges": "10.77.0.2-10.77.1.254",
-                   "next-pool": "none"}
+    assert row == {
+        ".id": new_id,
+        "name": "lr-pool",
+        "ranges": "10.77.0.2-10.77.1.254",
+        "next-pool": "none",
+    }
     second = pools.add(name="lr-pool-2", ranges="10.78.0.2")
     pools.remove(new_id, second)  # librouteros sends =.id=*A,*B
     assert not routeros_router.state.find("/ip/pool", name="lr-pool")

@@ -156,6 +156,7 @@ def test_tls_with_self_signed_certificate(routeros_farm):
 def test_non_api_peer_is_a_protocol_or_connection_error():
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
+
     def serve() -> None:
         conn, _ = server.accept()
         conn.recv(1024)
@@ -167,10 +168,8 @@ def test_non_api_peer_is_a_protocol_or_connection_error():
     thread.start()
     try:
         with pytest.raises(RouterError) as excinfo:
-            RouterClient.connect(Credentials("127.0.0.1", "admin", SECRET, port=port,
-                                             timeout=2))
-        assert isinstance(excinfo.value, RouterProtocolError | RouterConnectionLost |
-                          RouterTimeout)
+            RouterClient.connect(Credentials("127.0.0.1", "admin", SECRET, port=port, timeout=2))
+        assert isinstance(excinfo.value, RouterProtocolError | RouterConnectionLost | RouterTimeout)
         _assert_password_absent(excinfo.value, SECRET)
     finally:
         thread.join()

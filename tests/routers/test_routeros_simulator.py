@@ -27,17 +27,22 @@ def test_snapshot_detects_any_change_and_reads_leave_it_equal(routeros_router):
 
 def test_state_api_add_find_and_duplicate_rules():
     state = build_state(RouterProfile())
-    item = state.add_row("/ip/hotspot/user", {"name": "V-1", "password": "p",
-                                              "limit_uptime": "1h"})
+    item = state.add_row("/ip/hotspot/user", {"name": "V-1", "password": "p", "limit_uptime": "1h"})
     assert state.row("/ip/hotspot/user", item)["limit-uptime"] == "1h"
     assert state.find("/ip/hotspot/user", name="V-1")[0][".id"] == item
-    for path, label in (("/ip/hotspot/user", "user"), ("/ppp/secret", "secret"),
-                        ("/ppp/profile", "profile"), ("/user", "user")):
-        state.add_row(path, {"name": "dup", "group": "full"} if path == "/user" else
-                      {"name": "dup"})
+    for path, label in (
+        ("/ip/hotspot/user", "user"),
+        ("/ppp/secret", "secret"),
+        ("/ppp/profile", "profile"),
+        ("/user", "user"),
+    ):
+        state.add_row(
+            path, {"name": "dup", "group": "full"} if path == "/user" else {"name": "dup"}
+        )
         with pytest.raises(Trap, match=f"already have {label} with such name"):
-            state.add_row(path, {"name": "dup", "group": "full"} if path == "/user" else
-                          {"name": "dup"})
+            state.add_row(
+                path, {"name": "dup", "group": "full"} if path == "/user" else {"name": "dup"}
+            )
     with pytest.raises(Trap, match="default item can not be removed"):
         state.remove_rows("/ppp/profile", [state.find("/ppp/profile", name="default")[0][".id"]])
 
@@ -72,7 +77,8 @@ def test_bulk_seed_of_5000_secrets_and_pools_reads_back(routeros_farm):
 def test_same_seed_same_router(routeros_farm):
     first, second = routeros_farm(2, seed=5)
     again = routeros_farm.farm.add_routers(
-        1, profiles=[RouterProfile(identity="x", seed=first.profile.seed)])[0]
+        1, profiles=[RouterProfile(identity="x", seed=first.profile.seed)]
+    )[0]
     macs = [r["mac-address"] for r in first.state.rows("/interface")]
     assert macs == [r["mac-address"] for r in again.state.rows("/interface")]
     assert macs != [r["mac-address"] for r in second.state.rows("/interface")]
@@ -101,8 +107,12 @@ def test_command_log_records_what_the_router_received(routeros_router):
 
 def test_a_thousand_routers_in_one_process():
     with SimulatorFarm() as farm:
-        routers = farm.add_routers(1000, profile_factory=lambda i: RouterProfile(
-            identity=f"r{i}", seed=i, ethernet_ports=2, ppp_secrets=(), pools=()))
+        routers = farm.add_routers(
+            1000,
+            profile_factory=lambda i: RouterProfile(
+                identity=f"r{i}", seed=i, ethernet_ports=2, ppp_secrets=(), pools=()
+            ),
+        )
         assert len({r.port for r in routers}) == 1000
 
         def probe(index: int) -> str:
@@ -116,8 +126,9 @@ def test_a_thousand_routers_in_one_process():
 
 def test_cli_runner_serves_consecutive_ports_until_stopped():
     out = io.StringIO()
-    farm = start_simulated_routers(count=3, base_port=0, user="ops", password="pw", seed=1,
-                                   latency_ms=0, out=out)
+    farm = start_simulated_routers(
+        count=3, base_port=0, user="ops", password="pw", seed=1, latency_ms=0, out=out
+    )
     try:
         lines = out.getvalue().splitlines()
         assert len(lines) == 4 and lines[0].startswith("sim-router-0000 listening on 127.0.0.1:")
@@ -128,8 +139,10 @@ def test_cli_runner_serves_consecutive_ports_until_stopped():
         farm.stop()
     stop = threading.Event()
     out = io.StringIO()
-    runner = threading.Thread(target=run_simulated_routers, kwargs={
-        "out": out, "stop": stop, "count": 2, "base_port": 0, "user": "u", "password": "p"})
+    runner = threading.Thread(
+        target=run_simulated_routers,
+        kwargs={"out": out, "stop": stop, "count": 2, "base_port": 0, "user": "u", "password": "p"},
+    )
     runner.start()
     time.sleep(0.3)
     stop.set()

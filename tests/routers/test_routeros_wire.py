@@ -9,9 +9,16 @@ import pytest
 from routers.routeros.simulator.wire import decode_length, encode_length
 
 LENGTH_VECTORS = [
-    (0, b"\x00"), (1, b"\x01"), (127, b"\x7f"), (128, b"\x80\x80"), (16383, b"\xbf\xff"),
-    (16384, b"\xc0\x40\x00"), (2097151, b"\xdf\xff\xff"), (2097152, b"\xe0\x20\x00\x00"),
-    (268435455, b"\xef\xff\xff\xff"), (268435456, b"\xf0\x10\x00\x00\x00"),
+    (0, b"\x00"),
+    (1, b"\x01"),
+    (127, b"\x7f"),
+    (128, b"\x80\x80"),
+    (16383, b"\xbf\xff"),
+    (16384, b"\xc0\x40\x00"),
+    (2097151, b"\xdf\xff\xff"),
+    (2097152, b"\xe0\x20\x00\x00"),
+    (268435455, b"\xef\xff\xff\xff"),
+    (268435456, b"\xf0\x10\x00\x00\x00"),
 ]
 
 
@@ -58,8 +65,17 @@ class Raw:
         out = b""
         while True:
             first = self.read_exactly(1)
-            extra = 0 if first[0] < 0x80 else 1 if first[0] < 0xC0 else 2 if first[0] < 0xE0 \
-                else 3 if first[0] < 0xF0 else 4
+            extra = (
+                0
+                if first[0] < 0x80
+                else 1
+                if first[0] < 0xC0
+                else 2
+                if first[0] < 0xE0
+                else 3
+                if first[0] < 0xF0
+                else 4
+            )
             prefix = first + self.read_exactly(extra)
             length = decode_length(prefix)
             out += prefix + self.read_exactly(length)
@@ -105,7 +121,8 @@ def test_tag_is_echoed_in_every_reply_sentence(raw):
     assert raw.read_sentence_bytes() == b"\x05!done\x07.tag=a1\x00"
     raw.send("/ip/pool/print", "?name=hs-pool-1", "=.proplist=name,ranges", ".tag=42")
     assert raw.read_sentence_bytes() == (
-        b"\x03!re\x07.tag=42\x0f=name=hs-pool-1\x1d=ranges=10.5.50.2-10.5.50.254\x00")
+        b"\x03!re\x07.tag=42\x0f=name=hs-pool-1\x1d=ranges=10.5.50.2-10.5.50.254\x00"
+    )
     assert raw.read_sentence_bytes() == b"\x05!done\x07.tag=42\x00"
 
 
@@ -136,8 +153,9 @@ def test_add_returns_ret_and_duplicate_traps_with_category(raw):
     assert raw.read_sentence_bytes() == b"\x05!done\x07=ret=*4\x00"
     raw.send("/ip/pool/add", "=name=wire-pool", "=ranges=10.1.1.1")
     message = b"=message=failure: already have pool with such name"
-    assert raw.read_sentence_bytes() == (b"\x05!trap\x0b=category=1" + bytes([len(message)])
-                                         + message + b"\x00")
+    assert raw.read_sentence_bytes() == (
+        b"\x05!trap\x0b=category=1" + bytes([len(message)]) + message + b"\x00"
+    )
     assert raw.read_sentence_bytes() == b"\x05!done\x00"
 
 
@@ -145,7 +163,8 @@ def test_unknown_command_and_missing_item(raw):
     raw.login()
     raw.send("/ip/frobnicate/print")
     assert raw.read_sentence_bytes() == (
-        b"\x05!trap\x0b=category=0\x1f=message=no such command prefix\x00")
+        b"\x05!trap\x0b=category=0\x1f=message=no such command prefix\x00"
+    )
     raw.read_sentence_bytes()
     raw.send("/ip/pool/remove", "=.id=*99")
     assert raw.read_sentence_bytes() == b"\x05!trap\x0b=category=0\x15=message=no such item\x00"
