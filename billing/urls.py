@@ -1,3 +1,24 @@
-"""Billing pages (operator pages and the public captive portal)."""
+"""Billing pages (operator pages and the public captive portal), plus the two API paths that
+must not depend on a trailing slash or DRF: Daraja's callback and the documented initiate."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from billing import views
+from billing.api.views import PaymentViewSet
+
+urlpatterns = [
+    path("portal/", views.portal, name="portal"),
+    path("portal/p/<str:token>/", views.portal_payment, name="portal-payment"),
+    path("api/payments/mpesa/callback/<str:secret>/", views.mpesa_callback, name="mpesa-callback"),
+    re_path(
+        r"^api/payments/initiate$",
+        PaymentViewSet.as_view({"post": "initiate"}, **PaymentViewSet.initiate.kwargs),
+        name="api-payment-initiate-noslash",
+    ),
+    path("billing/payments/", views.payment_list, name="billing-payments"),
+    path("billing/payments/reconciled/", views.reconciled_list, name="billing-reconciled"),
+    path("billing/payments/reconcile/", views.reconcile_now, name="billing-reconcile"),
+    path("billing/callbacks/", views.callback_list, name="billing-callbacks"),
+    path("billing/customers/", views.customer_list, name="billing-customers"),
+    path("billing/subscriptions/", views.subscription_list, name="billing-subscriptions"),
+]

@@ -44,6 +44,13 @@ POLICIES: dict[str, JobPolicy] = {
     "provisioning.discover": JobPolicy(attempts=3, timeout=60, backoff=5),
     "provisioning.plan": JobPolicy(attempts=2, timeout=60, backoff=5),
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
+    # Payments: ProcessPayment retries quickly (the customer is waiting at the portal).
+    "billing.process_payment": JobPolicy(attempts=5, timeout=60, delays=(2, 5, 15, 30, 60)),
+    "billing.provision_router_user": JobPolicy(
+        attempts=5, timeout=60, delays=(5, 15, 30, 60, 120)
+    ),
+    "billing.reconcile": JobPolicy(attempts=2, timeout=300, backoff=30),
+    "billing.expire": JobPolicy(attempts=3, timeout=300, backoff=30),
 }
 
 

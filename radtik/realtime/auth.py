@@ -6,6 +6,7 @@ Every ORM call here runs in one sync function under schema_context (see ARCHITEC
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from importlib import import_module
@@ -17,12 +18,16 @@ from django_tenants.utils import get_public_schema_name, remove_www, schema_cont
 from tenants.choices import TenantStatus
 from tenants.models import Domain
 
+# The one kind of topic an anonymous client may watch: a captive-portal payment, named by its
+# unguessable token (billing.models.new_payment_token: 32 URL-safe characters).
+PORTAL_TOPIC = re.compile(r"^payment\.[A-Za-z0-9_-]{32,64}$")
+
 
 @dataclass(frozen=True)
 class Peer:
     schema_name: str
     tenant_id: int | None  # None on the base domain (system admins)
-    user_id: int
+    user_id: int | None  # None: an anonymous captive-portal client (PORTAL_TOPIC only)
     is_system_admin: bool
 
 
@@ -47,7 +52,13 @@ class _SessionRequest:
         self.session = engine.SessionStore(session_key)
 
 
-def resolve_peer(scope: dict) -> Peer:
+def is_portal_topic(topic: str) -> bool:
+    return bool(PORTAL_TOPIC.match(topic))
+
+
+def resolve_peer(scope: dict, *, allow_anonymous: bool = False) -> Peer:
+    """`allow_anonymous`: the client asks only for portal topics; on a tenant host it may then
+    connect without logging in."""
     hostname = remove_www(_header(scope, b"host").split(":")[0])
     with schema_context(get_public_schema_name()):
         domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
@@ -61,6 +72,8 @@ def resolve_peer(scope: dict) -> Peer:
     with schema_context(tenant.schema_name):
         user = get_user(_SessionRequest(morsel.value if morsel else None))
         if not user.is_authenticated or not user.is_active:
+            if allow_anonymous and not tenant.is_public:
+                return Peer(tenant.schema_name, tenant.pk, None, False)
             raise Refused(4401, "Log in first")
         return Peer(
             schema_name=tenant.schema_name,

@@ -16,13 +16,17 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from radtik.events import group_name
-from radtik.realtime.auth import Peer, Refused, resolve_peer
+from radtik.realtime.auth import Peer, Refused, is_portal_topic, resolve_peer
 
 logger = logging.getLogger(__name__)
 
 
 def authorise_topic(peer: Peer, topic: str) -> str:
     """Return the group for `topic` or raise PermissionError."""
+    if peer.user_id is None:  # anonymous portal client: its own payment topics only
+        if peer.tenant_id is None or not is_portal_topic(topic):
+            raise PermissionError("Log in first")
+        return group_name(peer.tenant_id, topic)
     if topic.startswith("system."):
         if not peer.is_system_admin:
             raise PermissionError("Only system admins may watch platform topics")
@@ -43,13 +47,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     peer: Peer | None = None
 
     async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        asked = [t for topics in query.get("topics", []) for t in topics.split(",") if t]
+        portal_only = bool(asked) and all(is_portal_topic(t) for t in asked)
         try:
-            self.peer = await database_sync_to_async(resolve_peer)(self.scope)
+            self.peer = await database_sync_to_async(resolve_peer)(
+                self.scope, allow_anonymous=portal_only
+            )
         except Refused as refused:
             logger.info("websocket refused (%s): %s", refused.code, refused)
             await self.close(code=refused.code)
             return
-        query = parse_qs(self.scope.get("query_string", b"").decode())
         self.html = query.get("format", ["json"])[0] == "html"
         self.groups_joined: set[str] = set()
         await self.accept()

@@ -1,0 +1,179 @@
+"""Network access for subscriptions: RADIUS entries through the agent, hotspot users on routers
+in local-user mode, and their removal at expiry. Called from jobs, never from requests."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.choices import PaymentStatus, SubscriptionStatus, SyncState
+from billing.events import payment_publish
+from billing.models import Payment, Subscription
+from radius.client import AgentClient
+from radius.models import RadiusServer
+from radtik.audit.services import audit_record
+from radtik.jobs.models import Job
+from routers.connection import router_session
+
+logger = logging.getLogger(__name__)
+
+
+def radius_user(subscription: Subscription) -> dict[str, Any]:
+    """Same shape as a voucher's RADIUS user (vouchers.sync.radius_user)."""
+    package = subscription.package
+    return {
+        "username": subscription.username,
+        "password": subscription.password,
+        "profile": package.name,
+        "time_limit": package.time_limit,
+        "data_limit": package.data_limit,
+        "rate_limit": package.rate_limit or None,
+        "simultaneous_use": package.devices,
+        "expires_at": subscription.ends_at.isoformat(),
+    }
+
+
+def _agent(server: RadiusServer) -> AgentClient:
+    return AgentClient(
+        server.api_base_url, server.auth_token, timeout=settings.RADIUS_AGENT_TIMEOUT
+    )
+
+
+def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
+    """After settling: write the credentials to RADIUS (idempotent), then tell the portal."""
+    payment = Payment.objects.select_related("subscription__package", "package").get(pk=payment_id)
+    subscription = payment.subscription
+    if payment.status != PaymentStatus.COMPLETED or subscription is None:
+        return {"status": payment.status}
+    if subscription.radius_state == SyncState.PENDING and subscription.radius_server:
+        with _agent(subscription.radius_server) as agent:
+            result = agent.batch([radius_user(subscription)])
+        if result.errors:
+            reason = result.errors[0].reason
+            Subscription.objects.filter(pk=subscription.pk).update(
+                radius_state=SyncState.FAILED, last_error=reason[:500]
+            )
+            raise RuntimeError(f"RADIUS agent refused {subscription.username}: {reason}")
+        Subscription.objects.filter(pk=subscription.pk).update(radius_state=SyncState.SYNCED)
+        subscription.radius_state = SyncState.SYNCED
+    with transaction.atomic():
+        payment_publish(payment, "payment.completed")
+    return {
+        "status": payment.status,
+        "subscription": subscription.pk,
+        "radius": subscription.radius_state,
+    }
+
+
+def payment_grant_failed(job: Job) -> None:
+    """ProcessPayment gave up: the subscription shows why, operators are told."""
+    payment = (
+        Payment.objects.select_related("subscription", "package")
+        .filter(pk=job.params.get("payment_id"))
+        .first()
+    )
+    if payment is None or payment.subscription is None:
+        return
+    Subscription.objects.filter(pk=payment.subscription_id).update(
+        radius_state=SyncState.FAILED, last_error=job.error[:500]
+    )
+    payment_publish(payment, "payment.access_failed")
+
+
+def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
+    """Create or update the hotspot user on a local-user router (no duplicates)."""
+    subscription = Subscription.objects.select_related("package", "router").get(pk=subscription_id)
+    if subscription.status != SubscriptionStatus.ACTIVE or subscription.router is None:
+        return {"skipped": subscription.status}
+    package = subscription.package
+    with router_session(subscription.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+        item = api.hotspot_user_upsert(
+            subscription.username,
+            subscription.password,
+            package.router_profile,
+            limit_uptime=package.time_limit,
+            limit_bytes_total=package.data_limit,
+        )
+    with transaction.atomic():
+        Subscription.objects.filter(pk=subscription.pk).update(
+            router_state=SyncState.SYNCED, last_error=""
+        )
+        audit_record(actor=None, action="subscription.router_provisioned", obj=subscription)
+        _publish_latest_payment(subscription, "user.provisioned")
+    return {"router": subscription.router.name, "item": item}
+
+
+def subscription_provision_failed(job: Job) -> None:
+    subscription = Subscription.objects.filter(pk=job.params.get("subscription_id")).first()
+    if subscription is None:
+        return
+    Subscription.objects.filter(pk=subscription.pk).update(
+        router_state=SyncState.FAILED, last_error=job.error[:500]
+    )
+    _publish_latest_payment(subscription, "user.provisioning_failed")
+
+
+def _publish_latest_payment(subscription: Subscription, event: str) -> None:
+    payment = subscription.payments.select_related("package", "subscription").first()
+    if payment is not None:
+        payment_publish(payment, event)
+
+
+# -- expiry --------------------------------------------------------------------------------------
+def subscriptions_expire_due(*, now: Any = None) -> int:
+    """Mark active subscriptions past their end expired; their removal is then pending."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Subscription.objects.select_for_update().filter(
+                status=SubscriptionStatus.ACTIVE, ends_at__lte=now
+            )
+        )
+        for subscription in due:
+            subscription_expire(subscription=subscription)
+    return len(due)
+
+
+def subscription_expire(*, subscription: Subscription, actor: Any = None) -> None:
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=SubscriptionStatus.EXPIRED, cleanup_pending=True
+    )
+    audit_record(actor=actor, action="subscription.expire", obj=subscription)
+
+
+def subscription_remove_access(*, subscription: Subscription) -> None:
+    """Remove RADIUS entries, the router's hotspot user and its active sessions. Idempotent."""
+    if subscription.radius_server is not None:
+        with _agent(subscription.radius_server) as agent:
+            agent.delete([subscription.username])
+    if subscription.router is not None:
+        with router_session(subscription.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+            if subscription.router.radius_server_id is None:
+                api.hotspot_user_remove(subscription.username)
+            api.hotspot_active_remove_by_user(subscription.username)
+    Subscription.objects.filter(pk=subscription.pk, status=SubscriptionStatus.EXPIRED).update(
+        cleanup_pending=False,
+        radius_state=SyncState.NOT_NEEDED,
+        router_state=SyncState.NOT_NEEDED,
+    )
+
+
+def subscriptions_cleanup_pending() -> tuple[int, list[str]]:
+    """Remove access of every expired subscription still holding it; errors are collected."""
+    done, errors = 0, []
+    pending = Subscription.objects.filter(
+        status=SubscriptionStatus.EXPIRED, cleanup_pending=True
+    ).select_related("router", "radius_server")
+    for subscription in pending:
+        try:
+            subscription_remove_access(subscription=subscription)
+            done += 1
+        except Exception as exc:  # noqa: BLE001 - one unreachable router must not stop the rest
+            logger.warning("Could not remove access of %s: %s", subscription.username, exc)
+            errors.append(f"{subscription.username}: {exc}")
+            Subscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:500])
+    return done, errors

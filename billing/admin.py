@@ -1,0 +1,132 @@
+from django import forms
+from django.contrib import admin
+
+from billing.models import (
+    Customer,
+    DarajaSettings,
+    Package,
+    Payment,
+    PaymentCallback,
+    Subscription,
+)
+from radtik.admin_site import in_public_schema
+
+
+class DarajaSettingsForm(forms.ModelForm):
+    passkey = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    consumer_key = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    consumer_secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
+
+    class Meta:
+        model = DarajaSettings
+        fields = [
+            "environment",
+            "shortcode",
+            "party_b",
+            "transaction_type",
+            "passkey",
+            "consumer_key",
+            "consumer_secret",
+            "base_url",
+            "callback_base_url",
+            "enforce_ip_allowlist",
+            "account_reference",
+            "hotspot_login_url",
+        ]
+
+
+@admin.register(DarajaSettings)
+class DarajaSettingsAdmin(admin.ModelAdmin):
+    form = DarajaSettingsForm
+    list_display = ["shortcode", "environment", "transaction_type", "enforce_ip_allowlist"]
+    readonly_fields = ["callback_secret", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # The public admin builds its app list before hiding tenant apps: no table there.
+        if in_public_schema():
+            return False
+        return super().has_add_permission(request) and not DarajaSettings.objects.exists()
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "price",
+        "validity_seconds",
+        "rate_limit",
+        "devices",
+        "service",
+        "router",
+        "radius_server",
+        "active",
+    ]
+    list_filter = ["active", "service"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "name", "last_payment_at", "created_at"]
+    search_fields = ["phone", "name"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "username",
+        "customer",
+        "package",
+        "status",
+        "starts_at",
+        "ends_at",
+        "radius_state",
+        "router_state",
+    ]
+    list_filter = ["status", "radius_state", "router_state"]
+    search_fields = ["username", "customer__phone"]
+    exclude = ["password"]
+    readonly_fields = [
+        "username",
+        "customer",
+        "package",
+        "radius_state",
+        "router_state",
+        "last_error",
+        "cleanup_pending",
+    ]
+
+
+class CallbackInline(admin.TabularInline):
+    model = PaymentCallback
+    extra = 0
+    can_delete = False
+    readonly_fields = ["received_at", "remote_addr", "outcome", "error", "body"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "package", "amount", "status", "receipt", "resolved_via"]
+    list_filter = ["status", "resolved_via"]
+    search_fields = ["checkout_request_id", "receipt", "phone"]
+    inlines = [CallbackInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # payments change only through the services
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PaymentCallback)
+class PaymentCallbackAdmin(admin.ModelAdmin):
+    list_display = ["id", "received_at", "remote_addr", "checkout_request_id", "outcome"]
+    list_filter = ["outcome"]
+    readonly_fields = [
+        "payment",
+        "checkout_request_id",
+        "body",
+        "remote_addr",
+        "outcome",
+        "error",
+        "received_at",
+    ]

@@ -1,0 +1,138 @@
+from rest_framework import serializers
+
+from billing.models import Customer, Package, Payment, Subscription
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "name",
+            "price",
+            "validity_seconds",
+            "time_limit",
+            "data_limit",
+            "rate_limit",
+            "devices",
+            "service",
+            "router",
+            "radius_server",
+            "router_profile",
+            "active",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class PublicPackageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "name",
+            "price",
+            "validity_seconds",
+            "time_limit",
+            "data_limit",
+            "rate_limit",
+            "devices",
+            "service",
+        ]
+        read_only_fields = fields
+
+
+class PaymentInitiateSerializer(serializers.Serializer):
+    """Input only; the service validates phone, package and MAC (one rule, one place)."""
+
+    package_id = serializers.IntegerField()
+    phone_number = serializers.CharField(max_length=30)
+    mac_address = serializers.CharField(max_length=17, required=False, default="", allow_blank=True)
+    login_url = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class PaymentPublicSerializer(serializers.ModelSerializer):
+    """What the customer (token holder) may see."""
+
+    package = serializers.CharField(source="package.name")
+    topic = serializers.CharField()
+    username = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "token",
+            "status",
+            "status_reason",
+            "amount",
+            "package",
+            "checkout_request_id",
+            "topic",
+            "username",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_username(self, payment: Payment) -> str:
+        return payment.subscription.username if payment.subscription else ""
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    package = serializers.CharField(source="package.name")
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "package",
+            "phone",
+            "amount",
+            "paid_amount",
+            "mac_address",
+            "status",
+            "status_reason",
+            "merchant_request_id",
+            "checkout_request_id",
+            "receipt",
+            "result_code",
+            "result_desc",
+            "resolved_via",
+            "customer",
+            "subscription",
+            "raw_request",
+            "raw_response",
+            "created_at",
+            "resolved_at",
+            "processed_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "phone", "name", "mac_addresses", "created_at", "last_payment_at"]
+        read_only_fields = fields
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    package = serializers.CharField(source="package.name")
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "customer",
+            "package",
+            "router",
+            "radius_server",
+            "username",
+            "starts_at",
+            "ends_at",
+            "status",
+            "radius_state",
+            "router_state",
+            "last_error",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,120 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from billing import selectors, services
+from billing.api.serializers import (
+    CustomerSerializer,
+    PackageSerializer,
+    PaymentInitiateSerializer,
+    PaymentPublicSerializer,
+    PaymentSerializer,
+    PublicPackageSerializer,
+    SubscriptionSerializer,
+)
+from billing.models import Customer, Package, Payment
+from radtik.api import accepted
+from tenants.accounts.models import Role
+
+
+def _base_url(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class PackageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Package.objects.all()
+    serializer_class = PackageSerializer
+    write_role = Role.ADMIN
+
+    def perform_create(self, serializer):
+        serializer.instance = services.package_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(responses=PublicPackageSerializer(many=True))
+    @action(detail=False, methods=["get"], permission_classes=[AllowAny], authentication_classes=[])
+    def public(self, request):
+        """Packages on offer (public: the captive portal and kiosk apps)."""
+        packages = Package.objects.filter(active=True)
+        return Response(PublicPackageSerializer(packages, many=True).data)
+
+
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PaymentSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.payment_list(
+            status=params.get("status"), resolved_via=params.get("resolved_via")
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str), OpenApiParameter("resolved_via", str)]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PaymentInitiateSerializer,
+        responses={202: PaymentPublicSerializer, 502: PaymentPublicSerializer},
+    )
+    @action(
+        detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[]
+    )
+    def initiate(self, request):
+        """Public: send an STK push. Watch `payment.<token>` on /ws/ or poll the status URL."""
+        data = PaymentInitiateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            payment = services.payment_initiate(**data.validated_data, base_url=_base_url(request))
+        except services.PaymentPushFailed as exc:
+            body = PaymentPublicSerializer(exc.payment).data
+            return Response({**body, "detail": str(exc)}, status=status.HTTP_502_BAD_GATEWAY)
+        body = PaymentPublicSerializer(payment).data
+        body["status_url"] = request.build_absolute_uri(f"/api/payments/status/{payment.token}/")
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=PaymentPublicSerializer)
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        url_path=r"status/(?P<token>[A-Za-z0-9_-]{20,64})",
+    )
+    def by_token(self, request, token: str):
+        """Public, by the payment's unguessable token: where the payment stands."""
+        payment = (
+            Payment.objects.select_related("package", "subscription").filter(token=token).first()
+        )
+        if payment is None:
+            return Response({"detail": "No such payment."}, status=404)
+        return Response(PaymentPublicSerializer(payment).data)
+
+    @extend_schema(request=None)
+    @action(detail=False, methods=["post"])
+    def reconcile(self, request):
+        """Queue an STK query of every pending payment now (operator)."""
+        job = services.payments_reconcile_enqueue(actor=request.user, older_than_seconds=0)
+        return accepted(job, request)
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+
+
+class SubscriptionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return selectors.subscription_list(status=self.request.query_params.get("status"))

@@ -1,0 +1,86 @@
+"""Billing constants: statuses, job kinds and limits, in one place."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import models
+
+PROCESS_KIND = "billing.process_payment"
+PROVISION_KIND = "billing.provision_router_user"
+RECONCILE_KIND = "billing.reconcile"
+EXPIRE_KIND = "billing.expire"
+
+# Topics: operators watch `payments`; a portal page watches `payment.<token>` (unguessable).
+PAYMENTS_TOPIC = "payments"
+PORTAL_TOPIC_PREFIX = "payment."
+TOKEN_BYTES = 24  # secrets.token_urlsafe(24) → 32 characters
+MAX_CALLBACK_BYTES = 64 * 1024
+CREDENTIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
+USERNAME_PREFIX = "mp"  # vouchers are upper case: the RADIUS name spaces never collide
+MAC_ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
+
+# Safaricom's published callback source addresses (unverified; see PROTOCOLS.md).
+SAFARICOM_CALLBACK_IPS = (
+    "196.201.214.200",
+    "196.201.214.206",
+    "196.201.214.207",
+    "196.201.214.208",
+    "196.201.213.114",
+    "196.201.213.44",
+    "196.201.212.127",
+    "196.201.212.138",
+    "196.201.212.129",
+    "196.201.212.136",
+    "196.201.212.74",
+    "196.201.212.69",
+)
+
+
+class Service(models.TextChoices):
+    HOTSPOT = "hotspot", "Hotspot"
+    PPPOE = "pppoe", "PPPoE"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    FLAGGED = "flagged", "Flagged"
+
+
+class ResolvedVia(models.TextChoices):
+    NONE = "", "Not yet"
+    CALLBACK = "callback", "Callback"
+    QUERY = "query", "STK query (reconciliation)"
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed"
+    NOT_NEEDED = "n/a", "Not needed"
+
+
+class CallbackOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted (processing queued)"
+    DUPLICATE = "duplicate", "Duplicate (ignored)"
+    UNKNOWN = "unknown", "Unknown CheckoutRequestID"
+    MALFORMED = "malformed", "Malformed"
+    REFUSED = "refused", "Refused (address not allowed)"
+
+
+class Environment(models.TextChoices):
+    SANDBOX = "sandbox", "Sandbox"
+    PRODUCTION = "production", "Production"
+
+
+class TransactionKind(models.TextChoices):
+    PAYBILL = "CustomerPayBillOnline", "PayBill"
+    TILL = "CustomerBuyGoodsOnline", "Till (Buy Goods)"

@@ -1,0 +1,248 @@
+"""Packages, customers, subscriptions, payments (with every raw callback) and Daraja settings."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from encrypted_fields.fields import EncryptedCharField
+
+from billing.choices import (
+    TOKEN_BYTES,
+    CallbackOutcome,
+    Environment,
+    PaymentStatus,
+    ResolvedVia,
+    Service,
+    SubscriptionStatus,
+    SyncState,
+    TransactionKind,
+)
+from vouchers.models import validate_rate_limit
+
+
+def new_callback_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_payment_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class DarajaSettings(models.Model):
+    """The tenant's Daraja app and till/paybill (one row per tenant schema)."""
+
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.SANDBOX
+    )
+    shortcode = models.CharField(max_length=20, help_text="PayBill or till shortcode (digits).")
+    party_b = models.CharField(
+        max_length=20, blank=True, help_text="Till number for Buy Goods; empty for PayBill."
+    )
+    transaction_type = models.CharField(
+        max_length=40, choices=TransactionKind.choices, default=TransactionKind.PAYBILL
+    )
+    passkey = EncryptedCharField(max_length=200)
+    consumer_key = EncryptedCharField(max_length=200)
+    consumer_secret = EncryptedCharField(max_length=200)
+    base_url = models.URLField(
+        blank=True, help_text="Override Daraja's address (the simulator); empty for Safaricom."
+    )
+    callback_base_url = models.URLField(
+        blank=True,
+        help_text="Public https address of this account that Safaricom can reach, e.g. "
+        "https://alpha.radtik.example. Empty: the address the portal was opened on.",
+    )
+    callback_secret = models.CharField(max_length=64, unique=True, default=new_callback_secret)
+    enforce_ip_allowlist = models.BooleanField(
+        default=False, help_text="Accept callbacks only from Safaricom's published addresses."
+    )
+    account_reference = models.CharField(max_length=12, default="WiFi")
+    hotspot_login_url = models.URLField(
+        default="http://hotspot.login/login",
+        help_text="The hotspot's login URL for the one-tap login link (the portal passes "
+        "link-login-only when the hotspot sends it).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Daraja settings"
+        verbose_name_plural = "Daraja settings"
+
+    def __str__(self) -> str:
+        return f"Daraja {self.environment} · {self.shortcode}"
+
+
+class Package(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=0,
+        validators=[MinValueValidator(Decimal(1))],
+        help_text="KES, whole shillings (M-Pesa takes no cents).",
+    )
+    validity_seconds = models.PositiveIntegerField(validators=[MinValueValidator(60)])
+    time_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds of use; empty for unlimited."
+    )
+    data_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
+    rate_limit = models.CharField(max_length=100, blank=True, validators=[validate_rate_limit])
+    devices = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    service = models.CharField(max_length=10, choices=Service.choices, default=Service.HOTSPOT)
+    router = models.ForeignKey(
+        "routers.Router",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The router selling it. Without a RADIUS server, users are created on it.",
+    )
+    radius_server = models.ForeignKey(
+        "radius.RadiusServer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where credentials go; empty: the router's RADIUS server, if any.",
+    )
+    router_profile = models.CharField(
+        max_length=100, default="default", help_text="Hotspot user profile on the router."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["price", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (KES {self.price})"
+
+    def clean(self) -> None:
+        if self.router_id is None and self.radius_server_id is None:
+            raise ValidationError(
+                {"router": "Choose the router that sells this package, a RADIUS server, or both."}
+            )
+
+
+class Customer(models.Model):
+    phone = models.CharField(max_length=12, unique=True, help_text="2547XXXXXXXX / 2541XXXXXXXX")
+    name = models.CharField(max_length=100, blank=True)
+    mac_addresses = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_payment_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:4]}****{self.phone[-4:]}"
+
+
+class Subscription(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="subscriptions")
+    router = models.ForeignKey(
+        "routers.Router", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    radius_server = models.ForeignKey(
+        "radius.RadiusServer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=40, unique=True)
+    password = EncryptedCharField(max_length=100)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=10, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    radius_state = models.CharField(
+        max_length=10, choices=SyncState.choices, default=SyncState.PENDING
+    )
+    router_state = models.CharField(
+        max_length=10, choices=SyncState.choices, default=SyncState.NOT_NEEDED
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    cleanup_pending = models.BooleanField(
+        default=False, help_text="Expired, but RADIUS/router removal has not finished yet."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-ends_at"]
+        constraints = [
+            # One subscription per customer and package: paying again extends or reconnects it.
+            models.UniqueConstraint(fields=["customer", "package"], name="subscription_per_package")
+        ]
+        indexes = [models.Index(fields=["status", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.package.name}"
+
+
+class Payment(models.Model):
+    token = models.CharField(max_length=64, unique=True, default=new_payment_token, editable=False)
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="payments")
+    phone = models.CharField(max_length=12, db_index=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=0)
+    paid_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    mac_address = models.CharField(max_length=17, blank=True)
+    login_url = models.URLField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    status_reason = models.CharField(max_length=500, blank=True)
+    merchant_request_id = models.CharField(max_length=100, blank=True)
+    checkout_request_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    receipt = models.CharField(max_length=30, unique=True, null=True, blank=True)
+    result_code = models.IntegerField(null=True, blank=True)
+    result_desc = models.CharField(max_length=500, blank=True)
+    resolved_via = models.CharField(
+        max_length=10, choices=ResolvedVia.choices, default=ResolvedVia.NONE, blank=True
+    )
+    raw_request = models.JSONField(default=dict, blank=True)
+    raw_response = models.JSONField(default=dict, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk} · KES {self.amount} · {self.status}"
+
+    @property
+    def topic(self) -> str:
+        return f"payment.{self.token}"
+
+
+class PaymentCallback(models.Model):
+    """Every callback request as it arrived, matched or not: the audit trail of Daraja's side."""
+
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
+    )
+    checkout_request_id = models.CharField(max_length=100, blank=True, db_index=True)
+    body = models.TextField()
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=CallbackOutcome.choices)
+    error = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Callback #{self.pk} · {self.outcome}"

@@ -1,0 +1,483 @@
+"""Payment rules: initiate an STK push, record callbacks idempotently, settle, reconcile.
+
+Every Daraja outcome (callback or STK query) goes through `_record_result` under a row lock and
+a per-CheckoutRequestID advisory lock, so any number of copies, concurrent or not, is settled
+once: the first copy queues ProcessPayment, every later one is stored as a duplicate.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from billing.choices import (
+    CREDENTIAL_ALPHABET,
+    MAC_ADDRESS,
+    MAX_CALLBACK_BYTES,
+    PROCESS_KIND,
+    PROVISION_KIND,
+    SAFARICOM_CALLBACK_IPS,
+    USERNAME_PREFIX,
+    CallbackOutcome,
+    PaymentStatus,
+    ResolvedVia,
+    SubscriptionStatus,
+    SyncState,
+)
+from billing.events import payment_publish
+from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback, Subscription
+from billing.mpesa import (
+    CallbackParseError,
+    DarajaClient,
+    DarajaConfig,
+    DarajaError,
+    describe_result_code,
+    mask_phone,
+    normalize_phone,
+    parse_callback,
+)
+from radtik.audit.services import audit_record
+from radtik.jobs.services import job_enqueue
+
+logger = logging.getLogger(__name__)
+CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
+
+
+class PaymentPushFailed(Exception):
+    """Daraja did not accept the STK push; the payment is recorded as failed with the reason."""
+
+    def __init__(self, payment: Payment, message: str):
+        super().__init__(message)
+        self.payment = payment
+
+
+# -- settings ------------------------------------------------------------------------------------
+def daraja_settings() -> DarajaSettings:
+    found = DarajaSettings.objects.first()
+    if found is None:
+        raise ValidationError(
+            "This hotspot does not take M-Pesa payments yet (no Daraja settings)."
+        )
+    return found
+
+
+def daraja_client(config: DarajaSettings) -> DarajaClient:
+    return DarajaClient(
+        DarajaConfig(
+            shortcode=config.shortcode,
+            passkey=config.passkey,
+            consumer_key=config.consumer_key,
+            consumer_secret=config.consumer_secret,
+            environment=config.environment,
+            base_url=config.base_url,
+            transaction_type=config.transaction_type,
+            party_b=config.party_b,
+            timeout=15.0,
+        )
+    )
+
+
+def daraja_settings_save(*, actor: Any = None, **fields: Any) -> DarajaSettings:
+    """Create or update the tenant's one Daraja settings row."""
+    with transaction.atomic():
+        current = DarajaSettings.objects.select_for_update().first() or DarajaSettings()
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean()
+        current.save()
+        audit_record(actor=actor, action="daraja_settings.save", obj=current, changes=fields)
+    return current
+
+
+def package_create(*, actor: Any = None, **fields: Any) -> Package:
+    package = Package(**fields)
+    package.full_clean()
+    with transaction.atomic():
+        package.save()
+        audit_record(
+            actor=actor,
+            action="package.create",
+            obj=package,
+            changes={k: str(v) for k, v in fields.items()},
+        )
+    return package
+
+
+# -- initiate ------------------------------------------------------------------------------------
+def payment_initiate(
+    *,
+    package_id: Any,
+    phone_number: Any,
+    mac_address: str = "",
+    login_url: str = "",
+    base_url: str = "",
+) -> Payment:
+    """Validate, record a pending payment, send the STK push. `base_url` is the address the
+    request came in on, used for the callback URL unless the settings name a public one."""
+    errors: dict[str, list[str]] = {}
+    phone = ""
+    try:
+        phone = normalize_phone(phone_number)
+    except ValueError as exc:
+        message = str(exc)
+        errors["phone_number"] = [message[:1].upper() + message[1:]]
+    package = None
+    if str(package_id).isdigit():
+        package = Package.objects.filter(pk=int(package_id), active=True).first()
+    if package is None:
+        errors["package_id"] = ["Unknown package: choose one of the packages on offer."]
+    if mac_address and not MAC_ADDRESS.match(mac_address):
+        errors["mac_address"] = ["Not a MAC address (expected AA:BB:CC:DD:EE:FF)."]
+    if errors:
+        raise ValidationError(errors)
+    config = daraja_settings()
+    assert package is not None
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            package=package,
+            phone=phone,
+            amount=package.price,
+            mac_address=mac_address.upper().replace("-", ":"),
+            login_url=login_url
+            if login_url.startswith(("http://", "https://"))
+            else config.hotspot_login_url,
+        )
+        audit_record(
+            actor=None,
+            action="payment.initiate",
+            obj=payment,
+            changes={"package": package.name, "phone": mask_phone(phone)},
+        )
+    callback_url = (config.callback_base_url or base_url).rstrip("/") + CALLBACK_PATH.format(
+        secret=config.callback_secret
+    )
+    request = {
+        "phone": phone,
+        "amount": int(package.price),
+        "account_reference": config.account_reference,
+        "description": package.name[:40],
+        "callback_url": callback_url.replace(config.callback_secret, "***"),
+    }
+    try:
+        result = daraja_client(config).stk_push(
+            phone, int(package.price), config.account_reference, package.name[:40], callback_url
+        )
+    except (DarajaError, ValueError) as exc:
+        with transaction.atomic():
+            Payment.objects.filter(pk=payment.pk).update(
+                status=PaymentStatus.FAILED,
+                status_reason=str(exc)[:500],
+                raw_request=request,
+                processed_at=timezone.now(),
+            )
+            payment.refresh_from_db()
+            payment_publish(payment, "payment.failed")
+        logger.warning("STK push for payment %s failed: %s", payment.pk, exc)
+        raise PaymentPushFailed(payment, str(exc)) from exc
+    with transaction.atomic():
+        _lock_checkout(result.checkout_request_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment.checkout_request_id = result.checkout_request_id
+        payment.merchant_request_id = result.merchant_request_id
+        payment.raw_request = request
+        payment.raw_response = {
+            "MerchantRequestID": result.merchant_request_id,
+            "CheckoutRequestID": result.checkout_request_id,
+            "ResponseCode": result.response_code,
+            "ResponseDescription": result.response_description,
+            "CustomerMessage": result.customer_message,
+        }
+        payment.save()
+        payment_publish(payment, "payment.initiated")
+        # A callback can beat this write (the push answer and the callback race): adopt it.
+        early = (
+            PaymentCallback.objects.filter(
+                checkout_request_id=result.checkout_request_id,
+                payment__isnull=True,
+                outcome=CallbackOutcome.UNKNOWN,
+            )
+            .order_by("id")
+            .first()
+        )
+        if early is not None:
+            parsed = parse_callback(early.body)
+            early.outcome = _record_result(
+                payment,
+                parsed.result_code,
+                parsed.result_desc,
+                parsed.amount,
+                parsed.receipt,
+                ResolvedVia.CALLBACK,
+            )
+            early.payment = payment
+            early.save(update_fields=["outcome", "payment"])
+    return payment
+
+
+def _lock_checkout(checkout_request_id: str) -> None:
+    """Serialise everything that touches one CheckoutRequestID (in this schema)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"{connection.schema_name}:mpesa:{checkout_request_id}"],
+        )
+
+
+def _record_result(
+    payment: Payment,
+    result_code: int,
+    result_desc: str,
+    amount: Decimal | None,
+    receipt: str | None,
+    via: str,
+) -> str:
+    """Store Daraja's outcome on a locked payment once and queue its processing."""
+    if payment.resolved_via:
+        return CallbackOutcome.DUPLICATE
+    payment.result_code = result_code
+    payment.result_desc = result_desc[:500]
+    payment.paid_amount = amount
+    payment.resolved_via = via
+    payment.resolved_at = timezone.now()
+    if receipt and Payment.objects.filter(receipt=receipt).exclude(pk=payment.pk).exists():
+        payment.status = PaymentStatus.FLAGGED
+        payment.status_reason = f"M-Pesa receipt {receipt} was already used by another payment."
+    else:
+        payment.receipt = receipt or None
+    payment.save()
+    audit_record(
+        actor=None,
+        action=f"payment.result.{via}",
+        obj=payment,
+        changes={"result_code": result_code, "receipt": receipt or ""},
+    )
+    job_enqueue(kind=PROCESS_KIND, target=payment, params={"payment_id": payment.pk})
+    return CallbackOutcome.ACCEPTED
+
+
+# -- callback ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallbackReceipt:
+    status: int  # the HTTP status to answer Daraja with
+    outcome: str
+    callback: PaymentCallback
+
+
+def payment_callback_record(
+    *, secret: str, body: bytes, remote_addr: str | None
+) -> CallbackReceipt:
+    """Store a callback as it arrived and, if it is the first word on a known payment, queue
+    ProcessPayment (on commit). Never raises for anything a caller can send."""
+    text = body[:MAX_CALLBACK_BYTES].decode("utf-8", errors="replace")
+    config = DarajaSettings.objects.first()
+    if config is None or not hmac.compare_digest(secret.encode(), config.callback_secret.encode()):
+        return _store_rejected(
+            text, remote_addr, CallbackOutcome.REFUSED, "unknown callback secret", 404
+        )
+    if config.enforce_ip_allowlist and remote_addr not in SAFARICOM_CALLBACK_IPS:
+        return _store_rejected(
+            text,
+            remote_addr,
+            CallbackOutcome.REFUSED,
+            f"{remote_addr} is not one of Safaricom's callback addresses",
+            403,
+        )
+    try:
+        if len(body) > MAX_CALLBACK_BYTES:
+            raise CallbackParseError(f"callback body larger than {MAX_CALLBACK_BYTES} bytes")
+        parsed = parse_callback(body)
+    except CallbackParseError as exc:
+        return _store_rejected(text, remote_addr, CallbackOutcome.MALFORMED, str(exc), 400)
+    with transaction.atomic():
+        _lock_checkout(parsed.checkout_request_id)
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(checkout_request_id=parsed.checkout_request_id)
+            .first()
+        )
+        if payment is None:
+            outcome = CallbackOutcome.UNKNOWN
+            logger.warning(
+                "M-Pesa callback for unknown CheckoutRequestID %s stored",
+                parsed.checkout_request_id,
+            )
+        else:
+            outcome = _record_result(
+                payment,
+                parsed.result_code,
+                parsed.result_desc,
+                parsed.amount,
+                parsed.receipt,
+                ResolvedVia.CALLBACK,
+            )
+        callback = PaymentCallback.objects.create(
+            payment=payment,
+            checkout_request_id=parsed.checkout_request_id,
+            body=text,
+            remote_addr=remote_addr,
+            outcome=outcome,
+        )
+    return CallbackReceipt(200, outcome, callback)
+
+
+def _store_rejected(
+    text: str, remote_addr: str | None, outcome: str, error: str, status: int
+) -> CallbackReceipt:
+    logger.warning("M-Pesa callback %s from %s: %s", outcome, remote_addr, error)
+    callback = PaymentCallback.objects.create(
+        body=text, remote_addr=remote_addr, outcome=outcome, error=error[:500]
+    )
+    return CallbackReceipt(status, outcome, callback)
+
+
+# -- settle --------------------------------------------------------------------------------------
+def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
+    """Turn a resolved payment into access (or a failure / a flag). Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("package").get(pk=payment_id)
+        if payment.status != PaymentStatus.PENDING or not payment.resolved_via:
+            return payment
+        payment.processed_at = now
+        if payment.result_code != 0:
+            meaning = describe_result_code(payment.result_code or 0, payment.result_desc)
+            payment.status = PaymentStatus.FAILED
+            payment.status_reason = meaning.customer_text
+            event = "payment.failed"
+        elif payment.paid_amount is None or payment.paid_amount != payment.amount:
+            payment.status = PaymentStatus.FLAGGED
+            payment.status_reason = (
+                f"Paid KES {payment.paid_amount}, the package costs KES {payment.amount}: "
+                "no access granted; refund or grant by hand."
+            )
+            event = "payment.flagged"
+        else:
+            customer = _customer_for(payment, now)
+            payment.customer = customer
+            payment.subscription = subscription_activate(
+                customer=customer, package=payment.package, now=now
+            )
+            payment.status = PaymentStatus.COMPLETED
+            payment.status_reason = ""
+            event = "payment.completed"
+        payment.save()
+        audit_record(
+            actor=None, action=event, obj=payment, changes={"reason": payment.status_reason}
+        )
+        if event != "payment.completed":
+            payment_publish(payment, event)
+    return payment
+
+
+def _customer_for(payment: Payment, now: Any) -> Customer:
+    customer, _ = Customer.objects.get_or_create(phone=payment.phone)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if payment.mac_address and payment.mac_address not in customer.mac_addresses:
+        customer.mac_addresses = [*customer.mac_addresses, payment.mac_address][-10:]
+    customer.last_payment_at = now
+    customer.save()
+    return customer
+
+
+def subscription_activate(*, customer: Customer, package: Package, now: Any) -> Subscription:
+    """Create, extend (still active) or reconnect (expired) the customer's subscription."""
+    validity = timedelta(seconds=package.validity_seconds)
+    router = package.router
+    radius_server = package.radius_server or (router.radius_server if router else None)
+    local_router = router if router is not None and router.radius_server_id is None else None
+    subscription = (
+        Subscription.objects.select_for_update().filter(customer=customer, package=package).first()
+    )
+    if subscription is None:
+        subscription = Subscription(
+            customer=customer,
+            package=package,
+            username=_new_username(),
+            password=_random(8),
+            starts_at=now,
+            ends_at=now + validity,
+        )
+        action = "subscription.create"
+    elif subscription.status == SubscriptionStatus.ACTIVE and subscription.ends_at > now:
+        subscription.ends_at += validity
+        action = "subscription.extend"
+    else:
+        subscription.starts_at, subscription.ends_at = now, now + validity
+        action = "subscription.reconnect"
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.cleanup_pending = False
+    subscription.router, subscription.radius_server = router, radius_server
+    subscription.radius_state = SyncState.PENDING if radius_server else SyncState.NOT_NEEDED
+    subscription.router_state = SyncState.PENDING if local_router else SyncState.NOT_NEEDED
+    subscription.last_error = ""
+    subscription.save()
+    audit_record(
+        actor=None,
+        action=action,
+        obj=subscription,
+        changes={"ends_at": subscription.ends_at.isoformat()},
+    )
+    if local_router is not None:
+        job_enqueue(
+            kind=PROVISION_KIND,
+            target=subscription,
+            params={"subscription_id": subscription.pk},
+        )
+    return subscription
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(CREDENTIAL_ALPHABET) for _ in range(length))
+
+
+def _new_username() -> str:
+    while True:
+        name = USERNAME_PREFIX + _random(8)
+        if not Subscription.objects.filter(username=name).exists():
+            return name
+
+
+# -- reconcile -----------------------------------------------------------------------------------
+def payments_due_for_query(*, older_than: timedelta, now: Any = None) -> list[Payment]:
+    cutoff = (now or timezone.now()) - older_than
+    return list(
+        Payment.objects.filter(
+            status=PaymentStatus.PENDING, resolved_via=ResolvedVia.NONE, created_at__lte=cutoff
+        )
+        .exclude(checkout_request_id=None)
+        .order_by("created_at")[:500]
+    )
+
+
+def payment_query_resolve(*, payment: Payment, client: DarajaClient) -> str:
+    """STK-query one pending payment; a final answer is recorded as if a callback had come."""
+    result = client.stk_query(payment.checkout_request_id or "")
+    if result.pending:
+        return "pending"
+    with transaction.atomic():
+        _lock_checkout(payment.checkout_request_id or "")
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        amount = locked.amount if result.succeeded else None
+        outcome = _record_result(
+            locked, result.result_code or 0, result.result_desc, amount, None, ResolvedVia.QUERY
+        )
+    return "resolved" if outcome == CallbackOutcome.ACCEPTED else "already resolved"
+
+
+def payments_reconcile_enqueue(*, actor: Any = None, older_than_seconds: float | None = None):
+    """Queue an STK-query pass over pending payments (operators' button, the command)."""
+    from billing.choices import RECONCILE_KIND
+
+    params = {} if older_than_seconds is None else {"older_than_seconds": older_than_seconds}
+    with transaction.atomic():
+        audit_record(actor=actor, action="payments.reconcile", changes=params)
+        return job_enqueue(kind=RECONCILE_KIND, requested_by=actor, params=params)

@@ -1,0 +1,86 @@
+"""Billing job kinds: thin bodies that load, call a service, report progress."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from billing.access import (
+    payment_grant_access,
+    payment_grant_failed,
+    subscription_provision_failed,
+    subscription_provision_router,
+    subscriptions_cleanup_pending,
+    subscriptions_expire_due,
+)
+from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
+from billing.mpesa import DarajaError, DarajaRateLimitedError
+from billing.services import (
+    daraja_client,
+    daraja_settings,
+    payment_query_resolve,
+    payment_settle,
+    payments_due_for_query,
+)
+from radtik.jobs.context import JobContext
+from radtik.jobs.periodic import PERIODIC_KINDS
+from radtik.jobs.registry import job_kind
+
+# Minutes a payment may stay pending before it is resolved by STK query.
+RECONCILE_AFTER_MINUTES = float(getattr(settings, "BILLING_RECONCILE_AFTER_MINUTES", 3))
+
+
+@job_kind(PROCESS_KIND, on_failed=payment_grant_failed)
+def process_payment(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress("settling", 10, "Checking Daraja's result")
+    payment = payment_settle(payment_id=ctx.params["payment_id"])
+    ctx.progress("granting", 50, f"Payment {payment.status}")
+    return payment_grant_access(payment_id=payment.pk)
+
+
+@job_kind(PROVISION_KIND, on_failed=subscription_provision_failed)
+def provision_router_user(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress("provisioning", 20, f"Attempt {ctx.attempt}: creating the hotspot user")
+    return subscription_provision_router(subscription_id=ctx.params["subscription_id"])
+
+
+@job_kind(RECONCILE_KIND)
+def reconcile_payments(ctx: JobContext) -> dict[str, int]:
+    seconds = ctx.params.get("older_than_seconds", RECONCILE_AFTER_MINUTES * 60)
+    due = payments_due_for_query(older_than=timedelta(seconds=float(seconds)))
+    counts = {"checked": 0, "resolved": 0, "pending": 0, "errors": 0}
+    if not due:
+        return counts
+    client = daraja_client(daraja_settings())
+    for index, payment in enumerate(due, 1):
+        try:
+            outcome = payment_query_resolve(payment=payment, client=client)
+        except DarajaRateLimitedError as exc:
+            ctx.log(f"Daraja throttled us; stopping here, the next run continues: {exc}")
+            break
+        except DarajaError as exc:
+            ctx.log(f"payment #{payment.pk}: {exc}", level="warning")
+            counts["errors"] += 1
+            continue
+        counts["checked"] += 1
+        if outcome in ("resolved", "pending"):
+            counts[outcome] += 1
+        ctx.progress("querying", int(index * 100 / len(due)), f"{index}/{len(due)} queried")
+    return counts
+
+
+@job_kind(EXPIRE_KIND)
+def expire_subscriptions(ctx: JobContext) -> dict[str, int]:
+    expired = subscriptions_expire_due()
+    ctx.progress("removing", 50, f"{expired} subscription(s) expired; removing their access")
+    removed, errors = subscriptions_cleanup_pending()
+    if errors:
+        raise RuntimeError(f"{len(errors)} could not be removed yet: " + "; ".join(errors[:5]))
+    return {"expired": expired, "removed": removed}
+
+
+# Scheduled per tenant by radtik.jobs.periodic (minutes between runs).
+PERIODIC_KINDS.setdefault(RECONCILE_KIND, 1)
+PERIODIC_KINDS.setdefault(EXPIRE_KIND, 1)

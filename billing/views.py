@@ -1,0 +1,125 @@
+"""Billing pages: the public captive portal, the M-Pesa callback, and operator pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from billing import selectors
+from billing.events import portal_context
+from billing.models import Customer, Package, Payment, PaymentCallback
+from billing.mpesa import CALLBACK_ACK
+from billing.services import PaymentPushFailed, payment_callback_record, payment_initiate
+from radtik.permissions import role_required
+from tenants.accounts.models import Role
+
+logger = logging.getLogger(__name__)
+
+
+def request_base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+# -- captive portal (public) ---------------------------------------------------------------------
+def portal(request: HttpRequest) -> HttpResponse:
+    """Packages and a phone field; MikroTik's login page links here with ?mac=&link-login-only=."""
+    context = {
+        "packages": Package.objects.filter(active=True),
+        "mac": request.POST.get("mac") or request.GET.get("mac", ""),
+        "login_url": request.POST.get("login_url") or request.GET.get("link-login-only", ""),
+        "errors": {},
+        "values": request.POST,
+    }
+    if request.method == "POST":
+        try:
+            payment = payment_initiate(
+                package_id=request.POST.get("package_id"),
+                phone_number=request.POST.get("phone_number", ""),
+                mac_address=context["mac"],
+                login_url=context["login_url"],
+                base_url=request_base_url(request),
+            )
+            return redirect("portal-payment", token=payment.token)
+        except ValidationError as exc:
+            has_fields = hasattr(exc, "error_dict")
+            context["errors"] = exc.message_dict if has_fields else {"general": exc.messages}
+        except PaymentPushFailed as exc:
+            return redirect("portal-payment", token=exc.payment.token)
+    status = 400 if context["errors"] else 200
+    return render(request, "billing/portal.html", context, status=status)
+
+
+def portal_payment(request: HttpRequest, token: str) -> HttpResponse:
+    """Waits live on `payment.<token>`; a reload shows the current state."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("package", "subscription"), token=token
+    )
+    return render(request, "billing/portal_payment.html", portal_context(payment))
+
+
+# -- Daraja callback (no auth, no CSRF: the secret in the URL names the tenant's app) ----------
+@csrf_exempt
+@require_POST
+def mpesa_callback(request: HttpRequest, secret: str) -> HttpResponse:
+    try:
+        receipt = payment_callback_record(
+            secret=secret, body=request.body, remote_addr=request.META.get("REMOTE_ADDR")
+        )
+    except Exception:  # never a 500 to Daraja: it would resend; the body is in the log
+        logger.exception("M-Pesa callback could not be stored: %r", request.body[:2000])
+        return JsonResponse({"ResultCode": 1, "ResultDesc": "Temporarily unavailable"}, status=503)
+    if receipt.status == 200:
+        return JsonResponse(CALLBACK_ACK)
+    return JsonResponse(
+        {"ResultCode": 1, "ResultDesc": f"Rejected: {receipt.callback.error}"},
+        status=receipt.status,
+    )
+
+
+# -- operator pages ------------------------------------------------------------------------------
+@role_required(Role.VIEWER)
+def payment_list(request: HttpRequest) -> HttpResponse:
+    payments = selectors.payment_list(status=request.GET.get("status"))[:200]
+    return render(
+        request,
+        "billing/payments.html",
+        {"payments": payments, "status": request.GET.get("status", "")},
+    )
+
+
+@role_required(Role.VIEWER)
+def reconciled_list(request: HttpRequest) -> HttpResponse:
+    payments = selectors.payment_list(resolved_via="query")[:200]
+    return render(request, "billing/reconciled.html", {"payments": payments})
+
+
+@role_required(Role.VIEWER)
+def callback_list(request: HttpRequest) -> HttpResponse:
+    callbacks = PaymentCallback.objects.select_related("payment")[:200]
+    return render(request, "billing/callbacks.html", {"callbacks": callbacks})
+
+
+@role_required(Role.VIEWER)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    customers = Customer.objects.all()[:200]
+    return render(request, "billing/customers.html", {"customers": customers})
+
+
+@role_required(Role.VIEWER)
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    subscriptions = selectors.subscription_list(status=request.GET.get("status"))[:200]
+    return render(request, "billing/subscriptions.html", {"subscriptions": subscriptions})
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def reconcile_now(request: HttpRequest) -> HttpResponse:
+    from billing.services import payments_reconcile_enqueue
+
+    job = payments_reconcile_enqueue(actor=request.user, older_than_seconds=0)
+    return redirect("job-page", pk=job.pk)
