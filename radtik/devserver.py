@@ -19,6 +19,9 @@ from radtik.embedded import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SLUG = "acme"
+AGENT_PORT = 8799
+SIM_BASE_PORT = 18728
+SIM_COUNT = 3
 
 
 def _servers(env: dict[str, str]) -> str:
@@ -43,14 +46,18 @@ def _servers(env: dict[str, str]) -> str:
 def _credentials() -> dict[str, str]:
     """Dev credentials, generated once and kept under .data/ so every run can print them."""
     path = DATA_DIR / "credentials.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    creds = {
+    creds = json.loads(path.read_text()) if path.exists() else {}
+    defaults = {
         "system_admin": "admin",
         "system_password": secrets.token_urlsafe(9),
         "tenant_admin": "admin",
         "tenant_password": secrets.token_urlsafe(9),
+        "agent_token": secrets.token_urlsafe(24),
+        "router_admin_password": secrets.token_urlsafe(9),
     }
+    if all(key in creds for key in defaults):
+        return creds
+    creds = {**defaults, **creds}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(creds, indent=2))
     path.chmod(0o600)
@@ -93,8 +100,45 @@ def main() -> int:
     if setup.returncode:
         return setup.returncode
     _manage(env, "collectstatic", "--noinput", "-v", "0")
+    token_file = DATA_DIR / "agent.token"
+    token_file.write_text(creds["agent_token"] + "\n")
+    token_file.chmod(0o600)
     children = [
         subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
+        # The demo's RADIUS agent (what runs next to FreeRADIUS in production) ...
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "radius.agent",
+                "--db",
+                str(DATA_DIR / "radius.db"),
+                "--token-file",
+                str(token_file),
+                "--port",
+                str(AGENT_PORT),
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+        # ... and simulated MikroTik routers to onboard.
+        subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "simulate_routers",
+                "--count",
+                str(SIM_COUNT),
+                "--base-port",
+                str(SIM_BASE_PORT),
+                "--user",
+                "admin",
+                "--password",
+                creds["router_admin_password"],
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
         subprocess.Popen(
             [
                 sys.executable,
@@ -125,6 +169,16 @@ def main() -> int:
             )
             if created.returncode:
                 print("demo tenant could not be created; see the lines above", flush=True)
+        _manage(
+            env,
+            "demo_setup",
+            "--tenant",
+            DEMO_SLUG,
+            "--agent-url",
+            f"http://127.0.0.1:{AGENT_PORT}",
+            "--agent-token",
+            creds["agent_token"],
+        )
         print(
             "\n"
             f"  radtik is running (Ctrl-C stops everything)\n"
@@ -132,7 +186,14 @@ def main() -> int:
             f"user {creds['tenant_admin']} / {creds['tenant_password']}\n"
             f"  system  http://localhost:{port}/admin/   "
             f"user {creds['system_admin']} / {creds['system_password']}\n"
-            f"  API     http://{DEMO_SLUG}.localhost:{port}/api/docs/\n",
+            f"  API     http://{DEMO_SLUG}.localhost:{port}/api/docs/\n"
+            f"  routers {SIM_COUNT} simulated MikroTiks at 127.0.0.1:{SIM_BASE_PORT}.."
+            f"{SIM_BASE_PORT + SIM_COUNT - 1}, admin / {creds['router_admin_password']}\n"
+            f"          after adding one, apply its bootstrap script with\n"
+            f"          .venv/bin/python manage.py apply_bootstrap --tenant {DEMO_SLUG} "
+            f"--router NAME --admin-password {creds['router_admin_password']}\n"
+            f"  RADIUS  agent http://127.0.0.1:{AGENT_PORT} "
+            f"(server 'demo-radius' in {DEMO_SLUG})\n",
             flush=True,
         )
         while all(child.poll() is None for child in children):

@@ -1,0 +1,44 @@
+"""Demo data for `make run`: the demo tenant's RADIUS server (the local agent) and a profile."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from radius.models import RadiusServer
+from radius.services import radius_server_create
+from tenants.models import Tenant
+from vouchers.models import VoucherProfile
+from vouchers.services import profile_create
+
+
+class Command(BaseCommand):
+    help = "Idempotently add the demo RADIUS server and voucher profile to a tenant."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tenant", default="acme")
+        parser.add_argument("--agent-url", required=True)
+        parser.add_argument("--agent-token", required=True)
+
+    def handle(self, *args, **options):
+        tenant = Tenant.objects.filter(slug=options["tenant"]).first()
+        if tenant is None:
+            raise CommandError(f"Unknown tenant '{options['tenant']}'")
+        with schema_context(tenant.schema_name):
+            server = RadiusServer.objects.filter(name="demo-radius").first()
+            if server is None:
+                radius_server_create(
+                    name="demo-radius",
+                    host="127.0.0.1",
+                    api_base_url=options["agent_url"],
+                    token=options["agent_token"],
+                )
+            elif server.api_base_url != options["agent_url"]:
+                server.api_base_url = options["agent_url"]
+                server.auth_token = options["agent_token"]
+                server.save(update_fields=["api_base_url", "auth_token"])
+            if not VoucherProfile.objects.exists():
+                profile_create(
+                    name="1 hour", time_limit=3600, rate_limit="2M/5M", data_limit=1024**3, price=20
+                )
+        self.stdout.write("demo data ready")
