@@ -101,6 +101,7 @@ class PPPSecret(ImportedItem):
     remote_address = models.CharField(max_length=100, blank=True)
     disabled = models.BooleanField(default=False)
     comment = models.CharField(max_length=500, blank=True)
+    moved_to_radius_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(ImportedItem.Meta):
         verbose_name = "PPP secret"

@@ -43,6 +43,7 @@ POLICIES: dict[str, JobPolicy] = {
     "provisioning.deploy": JobPolicy(attempts=1, timeout=300),
     "provisioning.discover": JobPolicy(attempts=3, timeout=60, backoff=5),
     "provisioning.plan": JobPolicy(attempts=2, timeout=60, backoff=5),
+    "routers.secrets_to_radius": JobPolicy(attempts=3, timeout=600, backoff=5),
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
     # Payments: ProcessPayment retries quickly (the customer is waiting at the portal).
     "billing.process_payment": JobPolicy(attempts=5, timeout=60, delays=(2, 5, 15, 30, 60)),

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from radius.models import RadiusServer
 from routers.choices import ImportWhat
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
 
@@ -89,3 +90,11 @@ class RouterCreateSerializer(serializers.Serializer):
     use_tls = serializers.BooleanField(default=False)
     probe_interval = serializers.IntegerField(min_value=1, max_value=3600, required=False)
     probe_max_attempts = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+
+class SecretsToRadiusSerializer(serializers.Serializer):
+    server = serializers.PrimaryKeyRelatedField(queryset=RadiusServer.objects.filter(active=True))
+    names = serializers.ListField(
+        child=serializers.CharField(), required=False, allow_null=True, default=None
+    )
+    disable_local = serializers.BooleanField(default=False)

@@ -9,7 +9,7 @@ from provisioning.api.serializers import RouterConfigSerializer, ServiceConfigSe
 from radtik.api import accepted
 from radtik.jobs.api.serializers import JobSerializer
 from radtik.jobs.models import Job
-from routers import services
+from routers import services, to_radius
 from routers.api.serializers import (
     ImportRequestSerializer,
     IPPoolSerializer,
@@ -17,6 +17,7 @@ from routers.api.serializers import (
     PPPSecretSerializer,
     RouterCreateSerializer,
     RouterSerializer,
+    SecretsToRadiusSerializer,
 )
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
 from tenants.accounts.models import Role
@@ -47,9 +48,7 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return accepted(job, request)
 
     @extend_schema(request=None)
-    @action(
-        detail=True, methods=["get", "post"], url_path="interfaces", write_role=Role.OPERATOR
-    )
+    @action(detail=True, methods=["get", "post"], url_path="interfaces", write_role=Role.OPERATOR)
     def interfaces(self, request, pk=None):
         """GET: the interfaces found by the last discovery, and whether that is older than
         10 minutes. POST: discover again, as a job (202)."""
@@ -111,6 +110,22 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "job": JobSerializer(job, context={"request": request}).data if job else None,
             }
         )
+
+    @extend_schema(request=SecretsToRadiusSerializer)
+    @action(
+        detail=True, methods=["get", "post"], url_path="secrets-to-radius", write_role=Role.ADMIN
+    )
+    def secrets_to_radius(self, request, pk=None):
+        """GET: preview which imported PPP secrets would be written to RADIUS (?names=a,b).
+        POST {server, names?, disable_local?}: do it, as a job (202)."""
+        router = self.get_object()
+        if request.method == "GET":
+            names = [n for n in request.query_params.get("names", "").split(",") if n]
+            return Response(to_radius.move_preview(router=router, names=names or None))
+        data = SecretsToRadiusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = to_radius.move_start(router=router, actor=request.user, **data.validated_data)
+        return accepted(job, request)
 
     @staticmethod
     def _created(made, request) -> dict:

@@ -1,0 +1,141 @@
+"""Move imported PPP secrets to RADIUS: an explicit action, previewed first.
+
+RouterOS checks its local secrets before asking RADIUS, so the move writes each secret to the
+RADIUS agent and then, if asked, disables the local copy on the router.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from radius.client import AgentClient
+from radius.models import RadiusServer
+from radtik.audit.services import audit_record
+from radtik.jobs.context import JobContext
+from radtik.jobs.models import Job
+from radtik.jobs.services import job_enqueue
+from routers.connection import router_session
+from routers.models import PPPProfile, PPPSecret, Router
+
+MOVE_KIND = "routers.secrets_to_radius"
+
+
+def _candidates(router: Router, names: list[str] | None):
+    secrets = PPPSecret.objects.filter(router=router, removed_at__isnull=True)
+    return secrets.filter(name__in=names) if names else secrets
+
+
+def radius_user_for(secret: PPPSecret, rate_limits: dict[str, str]) -> dict[str, Any]:
+    return {
+        "username": secret.name,
+        "password": secret.password,
+        "profile": secret.profile or None,
+        "rate_limit": rate_limits.get(secret.profile) or None,
+        "simultaneous_use": 1,
+        "time_limit": None,
+        "data_limit": None,
+        "expires_at": None,
+    }
+
+
+def move_preview(*, router: Router, names: list[str] | None = None) -> dict[str, Any]:
+    """What the move would write, without writing anything (passwords not shown)."""
+    rate_limits = dict(PPPProfile.objects.filter(router=router).values_list("name", "rate_limit"))
+    items, problems = [], []
+    for secret in _candidates(router, names).order_by("name"):
+        if not secret.password:
+            problems.append({"name": secret.name, "reason": "no password on the router"})
+            continue
+        user = radius_user_for(secret, rate_limits)
+        items.append(
+            {
+                "name": secret.name,
+                "profile": user["profile"],
+                "rate_limit": user["rate_limit"],
+                "disabled_on_router": secret.disabled,
+                "already_moved": secret.moved_to_radius_at is not None,
+            }
+        )
+    return {"count": len(items), "items": items, "skipped": problems}
+
+
+def move_start(
+    *,
+    router: Router,
+    server: RadiusServer,
+    names: list[str] | None = None,
+    disable_local: bool = False,
+    actor: Any = None,
+) -> Job:
+    if not server.active:
+        raise ValidationError({"server": ["This RADIUS server is disabled."]})
+    if not _candidates(router, names).exists():
+        raise ValidationError("There are no imported PPP secrets to move: import them first.")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="router.secrets_to_radius",
+            obj=router,
+            changes={
+                "server": server.name,
+                "disable_local": disable_local,
+                "names": names or "all",
+            },
+        )
+        return job_enqueue(
+            kind=MOVE_KIND,
+            target=router,
+            requested_by=actor,
+            params={
+                "router_id": router.pk,
+                "server_id": server.pk,
+                "names": names,
+                "disable_local": disable_local,
+            },
+        )
+
+
+def move_run(ctx: JobContext) -> dict[str, int]:
+    router = Router.objects.get(pk=ctx.params["router_id"])
+    server = RadiusServer.objects.get(pk=ctx.params["server_id"])
+    rate_limits = dict(PPPProfile.objects.filter(router=router).values_list("name", "rate_limit"))
+    secrets = [
+        s for s in _candidates(router, ctx.params.get("names")).order_by("name") if s.password
+    ]
+    moved, failed = [], 0
+    chunk = settings.VOUCHER_SYNC_CHUNK
+    with AgentClient(server.api_base_url, server.auth_token) as agent:
+        for start in range(0, len(secrets), chunk):
+            part = secrets[start : start + chunk]
+            result = agent.batch([radius_user_for(s, rate_limits) for s in part])
+            bad = {e.index for e in result.errors}
+            for error in result.errors:
+                ctx.log(f"{part[error.index].name}: {error.reason}", level="warning")
+            moved += [s for i, s in enumerate(part) if i not in bad]
+            failed += len(bad)
+            ctx.progress(
+                "radius",
+                int(50 * (start + len(part)) / max(len(secrets), 1)),
+                f"{len(moved)} written to {server.name}",
+            )
+    PPPSecret.objects.filter(pk__in=[s.pk for s in moved]).update(moved_to_radius_at=timezone.now())
+    disabled = 0
+    if ctx.params.get("disable_local") and moved:
+        with router_session(router, timeout=settings.ROUTER_API_TIMEOUT) as api:
+            for number, secret in enumerate(moved, start=1):
+                if secret.router_id_on_device and not secret.disabled:
+                    api.set("/ppp/secret", secret.router_id_on_device, disabled=True)
+                    disabled += 1
+                if number % 100 == 0:
+                    ctx.progress(
+                        "router",
+                        50 + int(50 * number / len(moved)),
+                        f"{number} local secret(s) disabled",
+                    )
+        PPPSecret.objects.filter(pk__in=[s.pk for s in moved]).update(disabled=True)
+    return {"moved": len(moved), "failed": failed, "disabled_on_router": disabled}
