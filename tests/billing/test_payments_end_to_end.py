@@ -1,0 +1,261 @@
+"""M-Pesa to WiFi end to end: portal → Daraja simulator → callback over daphne → qcluster →
+RADIUS agent → FreeRADIUS, the router simulator, and the portal's websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import time
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
+from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
+from radius.services import radius_server_create
+from radtik.jobs.models import Job
+from radtik.jobs.services import job_enqueue
+from routers.models import Router
+
+pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
+
+
+@pytest.fixture
+def tenant_hosts_resolve(monkeypatch):
+    """The simulator posts callbacks to http://alpha.localhost:<port>/…: resolve *.localhost
+    to loopback in this process, as systemd-resolved does on a desktop."""
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def wait_for(predicate, timeout: float = 30, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with schema_context("alpha"):
+            value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finished_job(kind: str, timeout: float = 30) -> Job:
+    return wait_for(
+        lambda: Job.objects.filter(kind=kind, status__in=["succeeded", "failed"]).first(),
+        timeout,
+        f"a finished {kind} job",
+    )
+
+
+@pytest.fixture
+def shop(
+    daraja_sim,
+    daphne_server,
+    radius_agent,
+    freeradius,
+    routeros_router,
+    tenants,
+    tenant_hosts_resolve,
+):
+    agent = radius_agent()
+    creds = daraja_sim.credentials
+    with schema_context("alpha"):
+        server = radius_server_create(
+            name="radius-1", host="127.0.0.1", api_base_url=agent.url, token=agent.token
+        ).server
+        router = Router.objects.create(
+            name="hs-1",
+            host="127.0.0.1",
+            api_port=routeros_router.port,
+            api_username="admin",
+            api_password="admin",
+        )
+        DarajaSettings.objects.create(
+            shortcode=creds.shortcode,
+            passkey=creds.passkey,
+            consumer_key=creds.consumer_key,
+            consumer_secret=creds.consumer_secret,
+            base_url=daraja_sim.base_url,
+            callback_base_url=f"http://alpha.localhost:{daphne_server}",
+        )
+        package = Package.objects.create(
+            name="1 hour",
+            price=50,
+            validity_seconds=3600,
+            time_limit=3600,
+            data_limit=2 * 2**30,
+            rate_limit="2M/5M",
+            devices=1,
+            router=router,
+            radius_server=server,
+        )
+    return {
+        "agent": agent,
+        "radius": freeradius(agent),
+        "package": package,
+        "router": routeros_router,
+        "port": daphne_server,
+        "sim": daraja_sim,
+    }
+
+
+async def watch_portal(port: int, token: str, timeout: float = 30) -> str:
+    """Connect as the anonymous portal page does; return the fragment with the credentials."""
+    import websockets
+
+    ws = await websockets.connect(
+        f"ws://alpha.localhost:{port}/ws/?format=html&topics=payment.{token}",
+        host="127.0.0.1",
+        port=port,
+        additional_headers={"Origin": f"http://alpha.localhost:{port}"},
+        open_timeout=10,
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await ws.recv()
+                if "data-password" in message:
+                    return message
+    finally:
+        await ws.close()
+
+
+def router_users(router, name: str) -> list[dict]:
+    return [row for row in router.state.rows("/ip/hotspot/user") if row["name"] == name]
+
+
+def test_portal_payment_to_freeradius_accept_with_triple_concurrent_callback(shop):
+    # Three concurrent copies of the callback, a second after the push.
+    shop["sim"].scenario(delay=1.5, duplicates=3, concurrent=True)
+    portal = Client(HTTP_HOST="alpha.localhost")
+    response = portal.post(
+        "/portal/?mac=AA:BB:CC:DD:EE:01",
+        {
+            "package_id": shop["package"].pk,
+            "phone_number": "0712345678",
+            "mac": "AA:BB:CC:DD:EE:01",
+            "login_url": "http://10.5.50.1/login",
+        },
+    )
+    assert response.status_code == 302, response.content
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert portal.get(response["Location"]).status_code == 200
+
+    fragment = asyncio.run(watch_portal(shop["port"], token))
+    username = re.search(r"data-username>([^<]+)<", fragment).group(1)
+    password = re.search(r"data-password>([^<]+)<", fragment).group(1)
+    assert f"http://10.5.50.1/login?username={username}" in fragment
+
+    accept = shop["radius"].auth(username, password)
+    assert accept.accepted, shop["radius"].tail()
+    assert accept.attributes["Mikrotik-Rate-Limit"] == "2M/5M"
+    assert accept.attributes["Session-Timeout"] == "3600"
+    assert not shop["radius"].auth(username, password + "x").accepted
+
+    shop["sim"].wait_for_callbacks(3, timeout=10)
+    with schema_context("alpha"):
+        payment = Payment.objects.get()
+        assert payment.status == "completed" and payment.resolved_via == "callback"
+        assert payment.raw_request["callback_url"].endswith("/***/")
+        outcomes = sorted(PaymentCallback.objects.values_list("outcome", flat=True))
+        assert outcomes == ["accepted", "duplicate", "duplicate"]
+        assert Subscription.objects.count() == 1
+        assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
+    assert [d.status_code for d in shop["sim"].callbacks()] == [200, 200, 200]
+
+    # The router is in local-user mode: the hotspot user is there too.
+    assert finished_job(PROVISION_KIND).status == "succeeded"
+    assert len(router_users(shop["router"], username)) == 1
+
+    # Expiry: FreeRADIUS rejects and the router user is gone.
+    with schema_context("alpha"):
+        Subscription.objects.update(ends_at=timezone.now())
+        job_enqueue(kind=EXPIRE_KIND)
+    assert finished_job(EXPIRE_KIND).status == "succeeded"
+    assert not shop["radius"].auth(username, password).accepted
+    assert router_users(shop["router"], username) == []
+    with schema_context("alpha"):
+        assert Subscription.objects.get().status == "expired"
+
+
+def test_lost_callback_is_completed_by_the_query_job(shop):
+    shop["sim"].scenario(deliver=False)
+    with schema_context("alpha"):
+        Package.objects.update(router=None)
+    response = Client(HTTP_HOST="alpha.localhost").post(
+        "/api/payments/initiate",
+        {"package_id": shop["package"].pk, "phone_number": "+254 712 345 679"},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.content
+    with schema_context("alpha"):
+        job_enqueue(kind=RECONCILE_KIND, params={"older_than_seconds": 0})
+    reconcile = finished_job(RECONCILE_KIND)
+    assert reconcile.status == "succeeded" and reconcile.result["resolved"] == 1
+    payment = wait_for(
+        lambda: Payment.objects.filter(status="completed").select_related("subscription").first(),
+        what="the payment completed by STK query",
+    )
+    assert payment.resolved_via == "query"
+    assert finished_job(PROCESS_KIND).status == "succeeded"
+    subscription = payment.subscription
+    assert shop["radius"].auth(subscription.username, subscription.password).accepted
+    with schema_context("alpha"):
+        assert not PaymentCallback.objects.exists()
+
+
+def test_anonymous_portal_client_may_watch_only_payment_topics(daphne_server, tenants):
+    import json
+
+    import websockets
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    token = "A" * 32
+    port = daphne_server
+
+    async def scenario():
+        ws = await websockets.connect(
+            f"ws://alpha.localhost:{port}/ws/?topics=payment.{token}",
+            host="127.0.0.1",
+            port=port,
+            additional_headers={"Origin": f"http://alpha.localhost:{port}"},
+            open_timeout=10,
+        )
+        first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        answers = []
+        for topic in ("payments", "jobs", f"tenant.{tenants['beta'].pk}.jobs", "payment.short"):
+            await ws.send(json.dumps({"action": "subscribe", "topic": topic}))
+            answers.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+        await ws.close()
+        return first, answers
+
+    first, answers = asyncio.run(scenario())
+    assert first == {"type": "subscribed", "topic": f"payment.{token}"}
+    assert [a["type"] for a in answers] == ["error"] * 4
+
+    async def refused(query: str):
+        try:
+            ws = await websockets.connect(
+                f"ws://alpha.localhost:{port}/ws/?{query}",
+                host="127.0.0.1",
+                port=port,
+                additional_headers={"Origin": f"http://alpha.localhost:{port}"},
+            )
+            await asyncio.wait_for(ws.recv(), 5)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except InvalidStatus as exc:
+            return exc.response.status_code
+        return "open"
+
+    # Asking for anything besides portal topics needs a login.
+    assert asyncio.run(refused(f"topics=payment.{token},payments")) in (4401, 403)
