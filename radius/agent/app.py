@@ -1,101 +1,129 @@
-"""The agent's HTTP API (FastAPI). radtik is its only client; FreeRADIUS reads the tables."""
+"""The agent's HTTP API. radtik is its only client; FreeRADIUS reads the tables it writes."""
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections import Counter
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from radius.agent.attributes import user_rows
-from radius.agent.store import Store
+from radius.agent.attributes import UserRows, user_rows
+from radius.agent.guard import Guard
+from radius.agent.store import Store, StoreUnavailable
 
+DEFAULT_MAX_BATCH = 1000
 logger = logging.getLogger("radius.agent")
 
 
 class BatchIn(BaseModel):
-    vouchers: list[Any]
+    vouchers: list[Any]  # items are checked one by one, so one bad item is only that item's error
 
 
 class UsernamesIn(BaseModel):
     usernames: list[str]
 
 
-def create_app(store: Store, token: str, *, max_batch: int = 1000) -> FastAPI:
-    app = FastAPI(title="radtik RADIUS agent", version="1.0")
+def _validation_message(exc: RequestValidationError) -> str:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    cause = (first.get("ctx") or {}).get("error")
+    return (
+        f"Malformed request: {first.get('msg', 'invalid body')}"
+        + (f" ({cause})" if isinstance(cause, str) else "")
+        + (f" at {where}" if where else "")
+    )
 
-    def authorised(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        given = header[7:] if header.lower().startswith("bearer ") else ""
-        if not given or not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "Missing or wrong bearer token")
+
+def _batch(store: Store, items: list[Any]) -> dict[str, Any]:
+    users: list[UserRows] = []
+    indexes: list[int] = []  # users[i] came from items[indexes[i]]
+    first_seen: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        name = item.get("username") if isinstance(item, dict) else None
+        name = name if isinstance(name, str) else ""
+        try:
+            user = user_rows(item)
+        except ValueError as exc:
+            errors.append({"index": index, "username": name, "reason": str(exc)})
+            continue
+        if name in first_seen:
+            reason = f"username repeated in this batch; item {first_seen[name]} was used"
+            errors.append({"index": index, "username": name, "reason": reason})
+            continue
+        first_seen[name] = index
+        users.append(user)
+        indexes.append(index)
+    refused = store.replace_users(users) if users else {}
+    errors.extend(
+        {"index": indexes[position], "username": users[position].username, "reason": reason}
+        for position, reason in refused.items()
+    )
+    errors.sort(key=lambda error: error["index"])
+    synced = len(users) - len(refused)
+    logger.info("batch: %d items, %d synced, %d failed", len(items), synced, len(errors))
+    return {"success": not errors, "synced": synced, "failed": len(errors), "errors": errors}
+
+
+def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) -> FastAPI:
+    app = FastAPI(title="radtik RADIUS agent", version="1.0")
+    app.add_middleware(Guard, token=token, open_paths={"/health"})
+    api = APIRouter()
+
+    def check_size(count: int, what: str) -> None:
+        if count > max_batch:
+            raise HTTPException(413, f"{count} {what} in one request; the limit is {max_batch}")
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse(
-            {
-                "detail": f"Malformed request: {first.get('msg', 'invalid body')}"
-                + (f" at {where}" if where else "")
-            },
-            status_code=422,
-        )
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(StoreUnavailable)
+    async def unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        logger.error("database unavailable: %s", exc)
+        return JSONResponse({"detail": f"RADIUS database unavailable: {exc}"}, status_code=503)
 
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "db": store.dialect}
+    def health() -> JSONResponse:
+        try:
+            store.ping()
+        except StoreUnavailable as exc:
+            body = {"status": "error", "db": store.dialect, "detail": str(exc)}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "db": store.dialect})
 
-    @app.post("/batch", dependencies=[Depends(authorised)])
+    @api.post("/batch")
     def batch(body: BatchIn) -> dict[str, Any]:
-        if len(body.vouchers) > max_batch:
-            raise HTTPException(413, f"At most {max_batch} users per batch; send smaller chunks")
-        users, errors = [], []
-        for index, item in enumerate(body.vouchers):
-            try:
-                users.append(user_rows(item))
-            except ValueError as exc:
-                name = item.get("username", "") if isinstance(item, dict) else ""
-                errors.append({"index": index, "username": str(name), "reason": str(exc)})
-        duplicates = [n for n, c in Counter(u.username for u in users).items() if c > 1]
-        if duplicates:
-            raise HTTPException(422, f"Usernames repeated in one batch: {sorted(duplicates)[:5]}")
-        if users:
-            store.replace_users(users)
-        logger.info("batch: %d synced, %d failed", len(users), len(errors))
-        return {
-            "success": not errors,
-            "synced": len(users),
-            "failed": len(errors),
-            "errors": errors,
-        }
+        check_size(len(body.vouchers), "vouchers")
+        return _batch(store, body.vouchers)
 
-    @app.post("/delete", dependencies=[Depends(authorised)])
+    @api.post("/delete")
     def delete(body: UsernamesIn) -> dict[str, int]:
-        return {"deleted": store.delete_users(body.usernames)}
+        check_size(len(body.usernames), "usernames")
+        deleted = store.delete_users(body.usernames)
+        logger.info("delete: %d asked, %d deleted", len(body.usernames), deleted)
+        return {"deleted": deleted}
 
-    @app.delete("/users/{username}", dependencies=[Depends(authorised)])
+    @api.delete("/users/{username:path}")  # ":path": names may hold a slash
     def delete_user(username: str) -> dict[str, int]:
         if not store.delete_users([username]):
-            raise HTTPException(404, f"No user {username}")
+            raise HTTPException(404, f"No RADIUS rows for user {username!r}")
         return {"deleted": 1}
 
-    @app.get("/users/{username}", dependencies=[Depends(authorised)])
+    @api.get("/users/{username:path}")
     def get_user(username: str) -> dict[str, Any]:
-        user = store.user(username)
+        user = store.users([username]).get(username)
         if user is None:
-            raise HTTPException(404, f"No user {username}")
+            raise HTTPException(404, f"No RADIUS rows for user {username!r}")
         return user
 
-    @app.post("/users/lookup", dependencies=[Depends(authorised)])
-    def lookup(body: UsernamesIn) -> dict[str, Any]:
-        if len(body.usernames) > max_batch:
-            raise HTTPException(413, f"At most {max_batch} usernames per lookup")
+    @api.post("/users/lookup")
+    def lookup(body: UsernamesIn) -> dict[str, dict[str, str | None]]:
+        check_size(len(body.usernames), "usernames")
         return {"users": store.digests(body.usernames)}
 
+    app.include_router(api)
     return app

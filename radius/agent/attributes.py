@@ -1,79 +1,113 @@
-"""What a radtik user becomes in FreeRADIUS's tables: check, reply and group rows."""
+"""What one radtik user becomes in FreeRADIUS's tables: check, reply and group rows.
+
+Validation happens here, per item, so one bad voucher is reported without sinking its batch.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 GIGAWORD = 2**32
-_RATE = r"\d+(\.\d+)?[kKmMgG]?"
-RATE_LIMIT = re.compile(rf"^{_RATE}/{_RATE}( {_RATE}/{_RATE}( {_RATE}/{_RATE}( \d+/\d+)?)?)?$")
-USERNAME = re.compile(r"^[\x21-\x7e]{1,64}$")  # printable ASCII, no spaces
+UINT32_MAX = 2**32 - 1
+# rlm_sql escapes characters outside its default safe_characters before it looks a User-Name up,
+# so a stored name with any other character would never match its own radcheck rows.
+USERNAME = re.compile(r"[A-Za-z0-9@._:/-]{1,64}")
+# MikroTik: rx[/tx] [burst [threshold [burst-time [priority [min]]]]], each but priority rx[/tx]
+_RATE = r"\d+(?:\.\d+)?[kKmMgG]?"
+_PAIR = rf"{_RATE}(?:/{_RATE})?"
+_TIMES = r"\d+s?(?:/\d+s?)?"
+RATE_LIMIT = re.compile(rf"{_PAIR}(?: {_PAIR}(?: {_PAIR}(?: {_TIMES}(?: [1-8](?: {_PAIR})?)?)?)?)?")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+Row = tuple[str, str, str]  # (attribute, op, value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserRows:
     username: str
-    check: list[tuple[str, str, str]]  # (attribute, op, value)
-    reply: list[tuple[str, str, str]]
+    check: list[Row]
+    reply: list[Row]
     groups: list[str]
 
 
-def _positive_int(item: dict[str, Any], key: str) -> int | None:
+def expiration_value(moment: datetime) -> str:
+    """FreeRADIUS's date form ("Nov 23 2026 14:00:00"), in this host's local time.
+
+    FreeRADIUS parses it with mktime(), i.e. in the local time of the host it runs on; the
+    agent runs on that host. The month names are spelled out so no locale can change them.
+    """
+    local = moment.astimezone()
+    return f"{MONTHS[local.month - 1]} {local:%d %Y %H:%M:%S}"
+
+
+def _limit(item: dict[str, Any], key: str, maximum: int) -> int | None:
+    """A non-negative integer or null; 0 means "no limit", as it does on a MikroTik."""
     value = item.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{key} must be a non-negative integer or null")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ValueError(f"{key} must be an integer from 0 to {maximum} or null")
+    return value or None
+
+
+def _text(item: dict[str, Any], key: str, max_bytes: int) -> str | None:
+    value = item.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or CONTROL.search(value) or len(value.encode()) > max_bytes:
+        raise ValueError(f"{key} must be text of at most {max_bytes} bytes, no control characters")
     return value
 
 
-def expiration_value(moment: datetime) -> str:
-    """rlm_expiration's format (server time: the agent host runs in UTC)."""
-    return moment.astimezone(UTC).strftime("%b %d %Y %H:%M:%S")
+def _expiration(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError("expires_at must be an ISO-8601 date-time with a UTC offset, or null")
+    return expiration_value(moment)
 
 
-def user_rows(item: dict[str, Any]) -> UserRows:
-    """Validate one item of a batch; ValueError carries the reason reported to radtik."""
+def user_rows(item: Any) -> UserRows:
+    """Validate one batch item; the ValueError's text is the reason reported to radtik."""
     if not isinstance(item, dict):
-        raise ValueError("each item must be an object")
+        raise ValueError("each item must be a JSON object")
     username = item.get("username")
-    password = item.get("password")
-    if not isinstance(username, str) or not USERNAME.match(username):
-        raise ValueError("username must be 1-64 printable characters without spaces")
-    if not isinstance(password, str) or not 1 <= len(password) <= 128:
-        raise ValueError("password must be 1-128 characters")
-    check = [("Cleartext-Password", ":=", password)]
-    reply: list[tuple[str, str, str]] = []
-    simultaneous = _positive_int(item, "simultaneous_use")
-    if simultaneous:
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
+        raise ValueError(
+            "username must be 1-64 characters from A-Z a-z 0-9 @ . _ : / - "
+            "(FreeRADIUS's SQL module escapes any other character and would not find the user)"
+        )
+    # RADIUS carries at most 128 bytes of User-Password (RFC 2865 5.2).
+    password = _text(item, "password", 128)
+    if password is None:
+        raise ValueError("password is required")
+    check: list[Row] = [("Cleartext-Password", ":=", password)]
+    reply: list[Row] = []
+    if simultaneous := _limit(item, "simultaneous_use", UINT32_MAX):
         check.append(("Simultaneous-Use", ":=", str(simultaneous)))
-    time_limit = _positive_int(item, "time_limit")
-    if time_limit:
-        # Cumulative time (needs sqlcounter's noresetcounter) and a per-session cap.
+    if time_limit := _limit(item, "time_limit", UINT32_MAX):
+        # Max-All-Session is cumulative (sqlcounter "noresetcounter"); Session-Timeout caps
+        # each session even where that counter is not enabled.
         check.append(("Max-All-Session", ":=", str(time_limit)))
-        reply.append(("Session-Timeout", ":=", str(time_limit)))
-    expires_at = item.get("expires_at")
-    if expires_at:
-        try:
-            moment = datetime.fromisoformat(str(expires_at))
-        except ValueError:
-            raise ValueError("expires_at must be an ISO-8601 date-time") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        check.append(("Expiration", ":=", expiration_value(moment)))
-    rate_limit = item.get("rate_limit")
-    if rate_limit:
-        if not isinstance(rate_limit, str) or not RATE_LIMIT.match(rate_limit):
+        reply.append(("Session-Timeout", "=", str(time_limit)))
+    if expiration := _expiration(item.get("expires_at")):
+        check.append(("Expiration", ":=", expiration))
+    if rate_limit := _text(item, "rate_limit", 253):
+        if not RATE_LIMIT.fullmatch(rate_limit):
             raise ValueError("rate_limit must be MikroTik's rx/tx form, e.g. 2M/5M")
-        reply.append(("Mikrotik-Rate-Limit", ":=", rate_limit))
-    data_limit = _positive_int(item, "data_limit")
-    if data_limit:
-        reply.append(("Mikrotik-Total-Limit", ":=", str(data_limit % GIGAWORD)))
+        reply.append(("Mikrotik-Rate-Limit", "=", rate_limit))
+    if data_limit := _limit(item, "data_limit", GIGAWORD * GIGAWORD - 1):
+        # MikroTik reads a 64-bit byte count as two 32-bit attributes.
+        reply.append(("Mikrotik-Total-Limit", "=", str(data_limit % GIGAWORD)))
         if data_limit >= GIGAWORD:
-            reply.append(("Mikrotik-Total-Limit-Gigawords", ":=", str(data_limit // GIGAWORD)))
-    profile = item.get("profile")
-    groups = [str(profile)[:64]] if profile else []
-    return UserRows(username=username, check=check, reply=reply, groups=groups)
+            reply.append(("Mikrotik-Total-Limit-Gigawords", "=", str(data_limit // GIGAWORD)))
+    profile = _text(item, "profile", 64)
+    return UserRows(username, check, reply, [profile] if profile else [])

@@ -1,0 +1,124 @@
+"""The repository both dialects share: replace, delete and read a user's rows as a whole."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from radius.agent.attributes import UserRows
+
+VENDORED_DIR = Path(__file__).resolve().parent.parent / "schema"
+SHIPPED_DIR = Path("/etc/freeradius/3.0/mods-config/sql/main")
+USER_TABLES = ("radcheck", "radreply", "radusergroup")
+UserView = dict[str, Any]
+
+
+def schema_sql(dialect: str) -> str:
+    """FreeRADIUS's own schema.sql where FreeRADIUS is installed, else the vendored copy of it."""
+    shipped = SHIPPED_DIR / dialect / "schema.sql"
+    return (shipped if shipped.is_file() else VENDORED_DIR / f"{dialect}.sql").read_text()
+
+
+def redact(target: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", target)
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached or is locked: the request may be retried as a whole."""
+
+
+class Store(ABC):
+    dialect: str
+    # Errors the database raises about the rows themselves (constraints, bad values).
+    row_errors: tuple[type[Exception], ...]
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A cursor inside one transaction; StoreUnavailable when the database is not there."""
+
+    @abstractmethod
+    def savepoint(self, cur: Any) -> AbstractContextManager[None]:
+        """Undo only what the block wrote if it raises."""
+
+    @abstractmethod
+    def delete_rows(self, cur: Any, usernames: list[str]) -> set[str]:
+        """Delete the users' rows from USER_TABLES; the names that had any."""
+
+    @abstractmethod
+    def insert_rows(self, cur: Any, users: list[UserRows]) -> None:
+        """Write the users' check, reply and group rows."""
+
+    @abstractmethod
+    def select_rows(self, cur: Any, table: str, columns: str, usernames: list[str]) -> list[tuple]:
+        """(username, *columns) of the users' rows in table, in insertion order."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers."""
+
+    def replace_users(self, users: list[UserRows]) -> dict[int, str]:
+        """Replace each user's rows as a whole; {position in users: reason} for those refused.
+
+        One transaction for the batch; only if the database refuses some row is the batch
+        redone user by user under savepoints, so one bad user does not sink the others.
+        """
+        try:
+            with self.transaction() as cur:
+                self.delete_rows(cur, [u.username for u in users])
+                self.insert_rows(cur, users)
+            return {}
+        except self.row_errors:
+            pass
+        refused: dict[int, str] = {}
+        with self.transaction() as cur:
+            for position, user in enumerate(users):
+                try:
+                    with self.savepoint(cur):
+                        self.delete_rows(cur, [user.username])
+                        self.insert_rows(cur, [user])
+                except self.row_errors as exc:
+                    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    refused[position] = f"the RADIUS database refused the rows: {detail}"[:300]
+        return refused
+
+    def delete_users(self, usernames: list[str]) -> int:
+        """How many of the users had rows (all gone now)."""
+        with self.transaction() as cur:
+            return len(self.delete_rows(cur, usernames))
+
+    def users(self, usernames: list[str]) -> dict[str, UserView]:
+        """The stored check/reply rows and groups of those users that have any."""
+        found: dict[str, UserView] = {}
+
+        def entry(name: str) -> UserView:
+            empty: UserView = {"username": name, "check": [], "reply": [], "groups": []}
+            return found.setdefault(name, empty)
+
+        with self.transaction() as cur:
+            for table, key in (("radcheck", "check"), ("radreply", "reply")):
+                for name, attribute, op, value in self.select_rows(
+                    cur, table, "attribute, op, value", usernames
+                ):
+                    entry(name)[key].append({"attribute": attribute, "op": op, "value": value})
+            for name, group in self.select_rows(cur, "radusergroup", "groupname", usernames):
+                entry(name)["groups"].append(group)
+        return found
+
+    def digests(self, usernames: list[str]) -> dict[str, str | None]:
+        found = self.users(usernames)
+        return {name: digest(found[name]) if name in found else None for name in usernames}
+
+
+def digest(user: UserView) -> str:
+    """sha256 over the user's rows, sorted, so row order and ids do not matter."""
+    lines = sorted(
+        [f"check\t{r['attribute']}\t{r['op']}\t{r['value']}" for r in user["check"]]
+        + [f"reply\t{r['attribute']}\t{r['op']}\t{r['value']}" for r in user["reply"]]
+        + [f"group\t{g}" for g in user["groups"]]
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

@@ -1,0 +1,118 @@
+"""FreeRADIUS's tables in one SQLite file, shared with rlm_sql_sqlite on the same host."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from radius.agent.attributes import UserRows
+from radius.agent.store.base import USER_TABLES, Store, StoreUnavailable, schema_sql
+
+# Well under SQLite's host-parameter limit (32766 since 3.32, 999 before).
+CHUNK = 500
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class SQLiteStore(Store):
+    dialect = "sqlite"
+    row_errors = (sqlite3.IntegrityError, sqlite3.DataError)
+
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+        conn = self._connection()
+        if not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'radcheck'"
+        ).fetchone():
+            conn.executescript(schema_sql("sqlite"))
+
+    def _connection(self) -> sqlite3.Connection:
+        """One connection per worker thread: sqlite3 connections must not be shared."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # WAL: FreeRADIUS keeps reading while a batch is written. NORMAL: no fsync per
+            # commit (a power cut may lose the last batches, never corrupt the file).
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        try:
+            cur = self._connection().cursor()
+            # IMMEDIATE takes the write lock now, so two writers queue instead of deadlocking.
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"SQLite database {self.path}: {exc}") from exc
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        try:
+            cur.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            cur.execute("ROLLBACK")
+            raise StoreUnavailable(f"SQLite database {self.path}: {exc}") from exc
+
+    @contextmanager
+    def savepoint(self, cur: sqlite3.Cursor) -> Iterator[None]:
+        cur.execute("SAVEPOINT item")
+        try:
+            yield
+        except BaseException:
+            cur.execute("ROLLBACK TO item")
+            cur.execute("RELEASE item")
+            raise
+        cur.execute("RELEASE item")
+
+    def delete_rows(self, cur: sqlite3.Cursor, usernames: list[str]) -> set[str]:
+        present: set[str] = set()
+        for chunk in _chunks(usernames):
+            marks = ",".join("?" * len(chunk))
+            for table in USER_TABLES:
+                cur.execute(
+                    f"DELETE FROM {table} WHERE username IN ({marks}) RETURNING username", chunk
+                )
+                present.update(name for (name,) in cur.fetchall())
+        return present
+
+    def insert_rows(self, cur: sqlite3.Cursor, users: list[UserRows]) -> None:
+        for table, rows in (
+            ("radcheck", [(u.username, *row) for u in users for row in u.check]),
+            ("radreply", [(u.username, *row) for u in users for row in u.reply]),
+        ):
+            cur.executemany(
+                f"INSERT INTO {table} (username, attribute, op, value) VALUES (?, ?, ?, ?)", rows
+            )
+        cur.executemany(
+            "INSERT INTO radusergroup (username, groupname, priority) VALUES (?, ?, 1)",
+            [(u.username, group) for u in users for group in u.groups],
+        )
+
+    def select_rows(
+        self, cur: sqlite3.Cursor, table: str, columns: str, usernames: list[str]
+    ) -> list[tuple]:
+        rows: list[tuple] = []
+        for chunk in _chunks(usernames):
+            marks = ",".join("?" * len(chunk))
+            cur.execute(
+                f"SELECT username, {columns} FROM {table} WHERE username IN ({marks}) ORDER BY id",
+                chunk,
+            )
+            rows.extend(cur.fetchall())
+        return rows
+
+    def ping(self) -> None:
+        try:
+            self._connection().execute("SELECT 1 FROM radcheck LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite database {self.path}: {exc}") from exc

@@ -1,0 +1,214 @@
+"""The RADIUS agent's HTTP API, against the real process and a real SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+import requests
+
+VOUCHER = {
+    "username": "HSK7M3PQ",
+    "password": "W4TX9CAD",
+    "profile": "1 hour",
+    "time_limit": 3600,
+    "data_limit": 6 * 2**30,
+    "rate_limit": "2M/5M",
+    "simultaneous_use": 1,
+    "expires_at": "2030-01-31T18:00:00+03:00",
+}
+
+
+def sql(agent, query: str, *params) -> list[tuple]:
+    """Run a query on the agent's own database, the way FreeRADIUS sees it."""
+    if agent.dialect == "sqlite":
+        with sqlite3.connect(agent.db) as conn:
+            return conn.execute(query, params).fetchall()
+    with psycopg.connect(agent.db, autocommit=True) as conn:
+        cur = conn.execute(query.replace("?", "%s"), params)
+        return cur.fetchall() if cur.description else []
+
+
+def row_counts(agent, username: str) -> tuple[int, int, int]:
+    return tuple(
+        sql(agent, f"SELECT count(*) FROM {table} WHERE username = ?", username)[0][0]
+        for table in ("radcheck", "radreply", "radusergroup")
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def agent(request, radius_agent):
+    if request.param == "sqlite":
+        return radius_agent()
+    return radius_agent(request.getfixturevalue("radius_postgres_url"))
+
+
+def test_missing_or_wrong_token_is_401_and_health_is_open(radius_agent):
+    agent = radius_agent()
+    missing = requests.post(f"{agent.url}/batch", json={"vouchers": [VOUCHER]}, timeout=10)
+    wrong = agent.call("POST", "/batch", json={"vouchers": [VOUCHER]}, headers={
+        "Authorization": "Bearer " + agent.token[:-1]
+    })  # fmt: skip
+    for response in (missing, wrong):
+        assert response.status_code == 401
+        assert "bearer token" in response.json()["detail"]
+    assert agent.call("GET", "/users/HSK7M3PQ").status_code == 404  # nothing was written
+    assert requests.get(f"{agent.url}/health", timeout=10).json() == {
+        "status": "ok",
+        "db": "sqlite",
+    }
+
+
+def test_malformed_json_and_wrong_shape_are_422_with_a_message(radius_agent):
+    agent = radius_agent()
+    broken = agent.call(
+        "POST", "/batch", data=b'{"vouchers": [', headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.json()["detail"].startswith("Malformed request: JSON decode error")
+    wrong = agent.call("POST", "/batch", json={"users": [VOUCHER]})
+    assert wrong.status_code == 422 and "vouchers" in wrong.json()["detail"]
+
+
+def test_oversized_batch_is_413_and_writes_nothing(radius_agent):
+    agent = radius_agent(max_batch=10)
+    items = [{**VOUCHER, "username": f"U{i}"} for i in range(11)]
+    response = agent.call("POST", "/batch", json={"vouchers": items})
+    assert response.status_code == 413
+    assert response.json()["detail"] == "11 vouchers in one request; the limit is 10"
+    assert row_counts(agent, "U0") == (0, 0, 0)
+    assert agent.call("POST", "/batch", json={"vouchers": items[:10]}).json()["synced"] == 10
+
+
+def test_bad_items_are_reported_while_the_others_sync(agent):
+    items = [
+        VOUCHER,
+        {**VOUCHER, "username": ""},
+        {**VOUCHER, "username": "OK2", "rate_limit": "fast"},
+        {**VOUCHER, "username": "OK3", "time_limit": -5},
+        {**VOUCHER, "username": "OK4", "expires_at": "next tuesday"},
+        {**VOUCHER, "username": "OK5"},
+        {**VOUCHER, "password": "other"},  # HSK7M3PQ again
+        "not an object",
+    ]
+    body = agent.call("POST", "/batch", json={"vouchers": items}).json()
+    assert (body["success"], body["synced"], body["failed"]) == (False, 2, 6)
+    reasons = {(e["index"], e["username"]): e["reason"] for e in body["errors"]}
+    assert list(reasons) == [(1, ""), (2, "OK2"), (3, "OK3"), (4, "OK4"), (6, "HSK7M3PQ"), (7, "")]
+    assert "username must be" in reasons[1, ""]
+    assert "rate_limit" in reasons[2, "OK2"] and "2M/5M" in reasons[2, "OK2"]
+    assert "time_limit must be an integer from 0" in reasons[3, "OK3"]
+    assert "ISO-8601" in reasons[4, "OK4"]
+    assert "repeated in this batch; item 0 was used" in reasons[6, "HSK7M3PQ"]
+    assert reasons[7, ""] == "each item must be a JSON object"
+    assert row_counts(agent, "OK5") == (4, 4, 1) and row_counts(agent, "OK2") == (0, 0, 0)
+    password = sql(agent, "SELECT value FROM radcheck WHERE username = ? AND attribute = ?",
+                   "HSK7M3PQ", "Cleartext-Password")  # fmt: skip
+    assert password == [("W4TX9CAD",)]
+
+
+def test_item_the_database_refuses_fails_alone(agent):
+    """A constraint the operator added (not ours) refuses one user: savepoints keep the rest."""
+    if agent.dialect == "sqlite":
+        sql(agent, "CREATE TRIGGER no_poison BEFORE INSERT ON radcheck WHEN NEW.value = 'poison' "
+                   "BEGIN SELECT RAISE(ABORT, 'poisoned password'); END")  # fmt: skip
+    else:
+        sql(agent, "ALTER TABLE radcheck ADD CONSTRAINT no_poison CHECK (value <> 'poison')")
+    items = [{**VOUCHER, "username": f"P{i}", "password": "poison" if i == 1 else "fine"}
+             for i in range(3)]  # fmt: skip
+    body = agent.call("POST", "/batch", json={"vouchers": items}).json()
+    assert (body["synced"], body["failed"]) == (2, 1)
+    assert body["errors"][0]["index"] == 1 and body["errors"][0]["username"] == "P1"
+    assert body["errors"][0]["reason"].startswith("the RADIUS database refused the rows")
+    assert [row_counts(agent, f"P{i}") for i in range(3)] == [(4, 4, 1), (0, 0, 0), (4, 4, 1)]
+
+
+def test_same_batch_twice_leaves_exactly_one_row_set(agent):
+    items = [{**VOUCHER, "username": f"V{i:03d}"} for i in range(250)]
+    for _ in range(2):
+        assert agent.call("POST", "/batch", json={"vouchers": items}).json()["synced"] == 250
+    counts = sql(agent, "SELECT username, count(*) FROM radcheck GROUP BY username")
+    assert len(counts) == 250 and {n for _, n in counts} == {4}
+    replies = sql(agent, "SELECT username, count(*) FROM radreply GROUP BY username")
+    assert len(replies) == 250 and {n for _, n in replies} == {4}
+    assert sql(agent, "SELECT count(*) FROM radusergroup")[0][0] == 250
+
+
+def test_changed_limits_replace_the_old_rows(agent):
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER]})
+    smaller = {**VOUCHER, "data_limit": 500_000_000, "time_limit": None, "profile": None,
+               "rate_limit": None, "simultaneous_use": None, "expires_at": None}  # fmt: skip
+    agent.call("POST", "/batch", json={"vouchers": [smaller]})
+    user = agent.call("GET", "/users/HSK7M3PQ").json()
+    assert user == {
+        "username": "HSK7M3PQ",
+        "check": [{"attribute": "Cleartext-Password", "op": ":=", "value": "W4TX9CAD"}],
+        "reply": [{"attribute": "Mikrotik-Total-Limit", "op": "=", "value": "500000000"}],
+        "groups": [],
+    }
+
+
+def test_user_rows_use_freeradius_attributes(agent):
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER]})
+    user = agent.call("GET", "/users/HSK7M3PQ").json()
+    check = {(r["attribute"], r["op"], r["value"]) for r in user["check"]}
+    reply = {(r["attribute"], r["op"], r["value"]) for r in user["reply"]}
+    assert {("Cleartext-Password", ":=", "W4TX9CAD"), ("Simultaneous-Use", ":=", "1"),
+            ("Max-All-Session", ":=", "3600")} < check  # fmt: skip
+    expiration = next(r for r in user["check"] if r["attribute"] == "Expiration")["value"]
+    assert expiration.startswith("Jan 31 2030 ")  # host-local time of 15:00 UTC
+    assert reply == {
+        ("Session-Timeout", "=", "3600"),
+        ("Mikrotik-Rate-Limit", "=", "2M/5M"),
+        ("Mikrotik-Total-Limit", "=", str(2 * 2**30)),  # 6 GiB = 1 gigaword + 2 GiB
+        ("Mikrotik-Total-Limit-Gigawords", "=", "1"),
+    }
+    assert user["groups"] == ["1 hour"]
+
+
+def test_lookup_digests_change_with_the_rows(agent):
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER, {**VOUCHER, "username": "B2"}]})
+    first = agent.call("POST", "/users/lookup", json={"usernames": ["HSK7M3PQ", "B2", "nobody"]})
+    digests = first.json()["users"]
+    assert digests["nobody"] is None and digests["HSK7M3PQ"] == digests["B2"]
+    assert len(digests["B2"]) == 64
+    agent.call(
+        "POST", "/batch", json={"vouchers": [{**VOUCHER, "username": "B2", "password": "x"}]}
+    )
+    again = agent.call("POST", "/users/lookup", json={"usernames": ["HSK7M3PQ", "B2"]}).json()
+    assert again["users"]["HSK7M3PQ"] == digests["HSK7M3PQ"]
+    assert again["users"]["B2"] != digests["B2"]
+
+
+def test_delete_by_list_and_by_name(agent):
+    items = [{**VOUCHER, "username": name} for name in ("D1", "D2", "D3")]
+    agent.call("POST", "/batch", json={"vouchers": items})
+    response = agent.call("POST", "/delete", json={"usernames": ["D1", "D2", "never-there"]})
+    assert response.json() == {"deleted": 2}
+    assert row_counts(agent, "D1") == (0, 0, 0) and row_counts(agent, "D3") == (4, 4, 1)
+    assert agent.call("DELETE", "/users/D3").json() == {"deleted": 1}
+    missing = agent.call("DELETE", "/users/D3")
+    assert missing.status_code == 404 and "D3" in missing.json()["detail"]
+    assert agent.call("GET", "/users/D3").status_code == 404
+
+
+def test_agent_restart_keeps_port_token_and_rows(radius_agent):
+    agent = radius_agent()
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER]})
+    agent.stop()
+    with pytest.raises(requests.ConnectionError):
+        agent.call("GET", "/users/HSK7M3PQ")
+    agent.start()
+    assert agent.call("GET", "/users/HSK7M3PQ").json()["groups"] == ["1 hour"]
+
+
+def test_log_names_requests_without_passwords_or_token(radius_agent):
+    agent = radius_agent()
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER]})
+    requests.post(f"{agent.url}/batch", json={"vouchers": []}, timeout=10)
+    agent.stop()
+    log = agent.log_path.read_text()
+    assert "POST /batch 200" in log and "POST /batch 401" in log
+    assert "batch: 1 items, 1 synced, 0 failed" in log
+    assert VOUCHER["password"] not in log and agent.token not in log
