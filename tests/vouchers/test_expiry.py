@@ -1,0 +1,57 @@
+"""Expired vouchers leave RADIUS: the scheduled job marks them expired and deletes them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from radius.services import radius_server_create
+from radtik.jobs.context import JobContext
+from radtik.jobs.runner import run_in_foreground
+from radtik.jobs.services import job_enqueue
+from vouchers import services
+from vouchers.models import Voucher
+
+pytestmark = pytest.mark.usefixtures("live_db")
+
+
+def run_here(kind: str, **params):
+    job = job_enqueue(kind=kind, params=params, foreground=True)
+    assert run_in_foreground(job, JobContext(job=job, schema_name="alpha")) == "succeeded", (
+        job.refresh_from_db() or job.error
+    )
+    job.refresh_from_db()
+    return job
+
+
+def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
+    agent = radius_agent()
+    with schema_context("alpha"):
+        server = radius_server_create(name="r", host="127.0.0.1", api_base_url=agent.url,
+                                      token=agent.token).server
+        soon = services.profile_create(name="event", validity_mode="fixed",
+                                       expires_at=timezone.now() + timedelta(hours=1))
+        later = services.profile_create(name="month", validity_mode="fixed",
+                                        expires_at=timezone.now() + timedelta(days=30))
+        short = services.batch_create(profile=soon, radius_server=server, count=3).batch
+        long = services.batch_create(profile=later, radius_server=server, count=2).batch
+        for batch in (short, long):
+            assert run_here("vouchers.sync", batch_id=batch.pk).result["synced"] == batch.count
+        names = list(short.vouchers.values_list("username", flat=True))
+        kept = list(long.vouchers.values_list("username", flat=True))
+        assert all(agent.call("GET", f"/users/{n}").status_code == 200 for n in names)
+
+        soon.expires_at = timezone.now() - timedelta(minutes=1)
+        soon.save()
+        result = run_here("vouchers.expire").result
+        assert result == {"expired": 3, "removed": 3}
+        assert set(Voucher.objects.filter(batch=short).values_list("status", flat=True)) == {
+            "expired"
+        }
+    assert all(agent.call("GET", f"/users/{n}").status_code == 404 for n in names)
+    assert all(agent.call("GET", f"/users/{n}").status_code == 200 for n in kept)
+    with schema_context("alpha"):
+        assert run_here("vouchers.expire").result == {"expired": 0, "removed": 0}
