@@ -145,7 +145,11 @@ class RouterClient:
 
     # -- generic operations ----------------------------------------------------------------------
     def call(
-        self, path: str, command: str, /, queries: dict[str, Any] | None = None,
+        self,
+        path: str,
+        command: str,
+        /,
+        queries: dict[str, Any] | None = None,
         **arguments: Any,
     ) -> list[dict[str, str]]:
         """Run `<path>/<command>` with `=key=value` arguments and `?key=value` queries.
