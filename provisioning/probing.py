@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from radtik.events import publish
@@ -35,8 +36,11 @@ def router_payload(router: Router) -> dict[str, Any]:
 
 
 def publish_router(router: Router, event: str) -> None:
-    publish(current_tenant_id(), "routers", event, router_payload(router))
-    publish(current_tenant_id(), f"router.{router.pk}", event, router_payload(router))
+    """JSON for API clients; for pages, the badge and facts that replace theirs by id."""
+    html = render_to_string("routers/partials/router_event.html", {"router": router})
+    payload = router_payload(router)
+    publish(current_tenant_id(), "routers", event, payload, html=html)
+    publish(current_tenant_id(), f"router.{router.pk}", event, payload, html=html)
 
 
 def router_probe_run(ctx: JobContext) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from billing.api.urls import router as billing_router
 from radtik.urls_common import api_router as common_router
 from radtik.urls_common import urlpatterns as common
-from billing.api.urls import router as billing_router
 from routers.api.urls import router as router_router
 from tenants import views as tenant_views
 from vouchers.api.urls import router as voucher_router
@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("vouchers/", include("vouchers.urls")),
+    path("routers/", include("routers.urls")),
     path("", include("billing.urls")),
     *common,
 ]

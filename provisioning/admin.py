@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from provisioning.models import RouterConfig, RouterInterface
+from provisioning.plan import desired_items, render_script
+
+
+@admin.register(RouterConfig)
+class RouterConfigAdmin(admin.ModelAdmin):
+    """Versions are made by service_config_create (validated) and never edited in place."""
+
+    list_display = ["router", "type", "version", "created_by", "created_at"]
+    list_filter = ["router", "type"]
+    exclude = ["config"]  # holds the encrypted RADIUS secret; the script shows it masked
+    readonly_fields = ["router", "type", "version", "created_by", "created_at", "script"]
+
+    @admin.display(description="RouterOS script (secrets masked)")
+    def script(self, obj: RouterConfig) -> str:
+        return render_script(desired_items(obj.config))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RouterInterface)
+class RouterInterfaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "router", "type", "running", "disabled", "discovered_at"]
+    list_filter = ["router"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
