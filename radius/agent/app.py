@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -57,14 +58,19 @@ def _batch(store: Store, items: list[Any]) -> dict[str, Any]:
         first_seen[name] = index
         users.append(user)
         indexes.append(index)
+    started = time.perf_counter()
     refused = store.replace_users(users) if users else {}
+    db_ms = (time.perf_counter() - started) * 1000
     errors.extend(
         {"index": indexes[position], "username": users[position].username, "reason": reason}
         for position, reason in refused.items()
     )
     errors.sort(key=lambda error: error["index"])
     synced = len(users) - len(refused)
-    logger.info("batch: %d items, %d synced, %d failed", len(items), synced, len(errors))
+    logger.info(
+        "batch: %d items, %d synced, %d failed, %.1fms in the database",
+        len(items), synced, len(errors), db_ms,
+    )  # fmt: skip
     return {"success": not errors, "synced": synced, "failed": len(errors), "errors": errors}
 
 

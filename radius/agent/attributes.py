@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 GIGAWORD = 2**32
@@ -21,6 +22,7 @@ _PAIR = rf"{_RATE}(?:/{_RATE})?"
 _TIMES = r"\d+s?(?:/\d+s?)?"
 RATE_LIMIT = re.compile(rf"{_PAIR}(?: {_PAIR}(?: {_PAIR}(?: {_TIMES}(?: [1-8](?: {_PAIR})?)?)?)?)?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+EXPIRES_AT = "expires_at must be an ISO-8601 date-time with a UTC offset, or null"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Row = tuple[str, str, str]  # (attribute, op, value)
@@ -66,12 +68,20 @@ def _text(item: dict[str, Any], key: str, max_bytes: int) -> str | None:
 def _expiration(value: Any) -> str | None:
     if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise ValueError(EXPIRES_AT)
+    return _parsed_expiration(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed_expiration(value: str) -> str:
+    """Cached: the vouchers of one batch usually share their profile's expiry."""
     try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        moment = datetime.fromisoformat(value)
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValueError("expires_at must be an ISO-8601 date-time with a UTC offset, or null")
+        raise ValueError(EXPIRES_AT) from None
+    if moment.tzinfo is None:
+        raise ValueError(EXPIRES_AT)
     return expiration_value(moment)
 
 
