@@ -171,3 +171,51 @@ def test_beta_cannot_see_alpha_imports(routeros_farm, operator, make_user, tenan
         ).status_code
         == 404
     )
+
+
+def test_imported_secrets_move_to_radius_after_a_preview(
+    routeros_farm, make_user, tenant_client, radius_agent
+):
+    from radius.services import radius_server_create
+
+    sim = routeros_farm(1)[0]  # seeded secrets alice, bob, carol
+    router = add_router(sim)
+    admin = tenant_client("alpha", make_user("alpha", "boss", role="admin"))
+    assert run_import(admin, router, what="secrets").status == "succeeded"
+    agent = radius_agent()
+    with schema_context("alpha"):
+        server = radius_server_create(
+            name="radius-1", host="127.0.0.1", api_base_url=agent.url, token=agent.token
+        ).server
+    url = f"/api/routers/{router.pk}/secrets-to-radius/"
+    preview = admin.get(url).json()
+    names = sorted(item["name"] for item in preview["items"])
+    assert names == sorted(s["name"] for s in sim.state.rows("/ppp/secret"))
+    assert "password" not in str(preview)
+    assert all(agent.call("GET", f"/users/{n}").status_code == 404 for n in names)  # nothing yet
+
+    response = admin.post(
+        url, {"server": server.pk, "disable_local": True}, content_type="application/json"
+    )
+    assert response.status_code == 202
+    job_id = response.json()["job"]["id"]
+    deadline = time.monotonic() + 30
+    while True:
+        with schema_context("alpha"):
+            job = Job.objects.get(pk=job_id)
+        if job.is_finished or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert job.status == "succeeded", job.error
+    assert job.result["moved"] == len(names) and job.result["disabled_on_router"] == len(names)
+    first = sim.state.find("/ppp/secret", name=names[0])[0]
+    user = agent.call("GET", f"/users/{names[0]}").json()
+    assert {"attribute": "Cleartext-Password", "op": ":=", "value": first["password"]} in (
+        user["check"]
+    )
+    assert all(row["disabled"] in ("true", "yes") for row in sim.state.rows("/ppp/secret"))
+    operator = tenant_client("alpha", make_user("alpha", "op2", role="operator"))
+    assert (
+        operator.post(url, {"server": server.pk}, content_type="application/json").status_code
+        == 403
+    )
