@@ -105,6 +105,11 @@ def main() -> int:
     token_file.chmod(0o600)
     children = [
         subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env={**env, "Q_CLUSTER_NAME": "payments"},
+        ),
         # The demo's RADIUS agent (what runs next to FreeRADIUS in production) ...
         subprocess.Popen(
             [

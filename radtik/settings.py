@@ -185,6 +185,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 1000,
     "label": "Task queue",
+    # `Q_CLUSTER_NAME=payments manage.py qcluster` runs the payments cluster (see JobPolicy.queue).
+    "ALT_CLUSTERS": {"payments": {"workers": int(os.environ.get("RADTIK_PAYMENT_WORKERS", "2"))}},
 }
 # Extra modules that register job kinds (tests use it to load their own kinds in the worker).
 RADTIK_EXTRA_TASK_MODULES = env_list("RADTIK_EXTRA_TASK_MODULES", "")

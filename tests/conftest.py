@@ -94,7 +94,9 @@ def qcluster(django_db_setup, session_tmp):
     from tests.support.processes import start_qcluster
 
     proc = start_qcluster(session_tmp)
+    payments = start_qcluster(session_tmp, queue="payments")
     yield proc
+    payments.stop()
     proc.stop()
 
 

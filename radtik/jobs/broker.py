@@ -16,9 +16,9 @@ from django_q.models import OrmQ
 
 
 class DelayedOrmBroker(ORM):
-    def __init__(self, eta: datetime):
+    def __init__(self, eta: datetime, list_key: str | None = None):
         self.eta = eta
-        super().__init__()
+        super().__init__(list_key=list_key)
 
     @staticmethod
     def get_connection(list_key: str | None = None):

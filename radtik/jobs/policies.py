@@ -14,6 +14,9 @@ class JobPolicy:
     backoff: float = 5.0  # delay before the 2nd attempt; doubles per attempt
     backoff_max: float = 600.0
     delays: tuple[float, ...] = ()  # explicit schedule, overrides the exponential one
+    # Which worker cluster runs it: "payments" has workers of its own, so a customer waiting at
+    # the portal is never queued behind imports or voucher syncs.
+    queue: str = ""
 
     def delay_after(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
@@ -46,10 +49,10 @@ POLICIES: dict[str, JobPolicy] = {
     "routers.secrets_to_radius": JobPolicy(attempts=3, timeout=600, backoff=5),
     "routers.import": JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
     # Payments: ProcessPayment retries quickly (the customer is waiting at the portal).
-    "billing.process_payment": JobPolicy(attempts=5, timeout=60, delays=(2, 5, 15, 30, 60)),
-    "billing.provision_router_user": JobPolicy(
-        attempts=5, timeout=60, delays=(5, 15, 30, 60, 120)
+    "billing.process_payment": JobPolicy(
+        attempts=5, timeout=60, delays=(2, 5, 15, 30, 60), queue="payments"
     ),
+    "billing.provision_router_user": JobPolicy(attempts=5, timeout=60, delays=(5, 15, 30, 60, 120)),
     "billing.reconcile": JobPolicy(attempts=2, timeout=300, backoff=30),
     "billing.expire": JobPolicy(attempts=3, timeout=300, backoff=30),
 }

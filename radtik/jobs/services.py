@@ -62,13 +62,17 @@ def job_enqueue(
 def _deliver_on_commit(job: Job, *, delay: float) -> None:
     schema_name = connection.schema_name
     attempt = job.attempts + 1
-    timeout = get_kind(job.kind).policy.effective_timeout
+    policy = get_kind(job.kind).policy
     name = f"{job.kind}:{schema_name}:{job.pk}:{attempt}"
 
     def deliver() -> None:
-        options: dict[str, Any] = {"timeout": timeout, "task_name": name}
+        options: dict[str, Any] = {"timeout": policy.effective_timeout, "task_name": name}
+        if policy.queue:
+            options["cluster"] = policy.queue
         if delay:
-            options["broker"] = DelayedOrmBroker(timezone.now() + timedelta(seconds=delay))
+            options["broker"] = DelayedOrmBroker(
+                timezone.now() + timedelta(seconds=delay), list_key=policy.queue or None
+            )
         async_task(RUNNER, schema_name, job.pk, attempt, q_options=options)
 
     transaction.on_commit(deliver)

@@ -148,3 +148,15 @@ def test_tenant_creation_end_to_end_through_the_worker(make_user, tenant_client)
     assert home.status_code == 200 and b"Delta Spots" in home.content
     token = client.post("/api/auth/token/", {"username": "boss", "password": "delta-pass-123"})
     assert token.status_code == 200
+
+
+def test_payment_kinds_run_on_their_own_cluster(tenants, qcluster):
+    from django_q.models import Task
+
+    with schema_context("alpha"):
+        job = job_enqueue(kind="test.payments_queue")
+    job = wait_for("alpha", job.pk)
+    assert job.status == "succeeded"
+    task = Task.objects.get(name=f"test.payments_queue:alpha:{job.pk}:1")
+    assert task.cluster == "payments"
+    assert job.result["pid"] not in qcluster.children()  # not a default-cluster worker

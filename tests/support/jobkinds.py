@@ -63,3 +63,8 @@ def progress(ctx):
         ctx.progress(f"step-{percent}", percent, f"reached {percent}%")
         time.sleep(0.05)
     return {"steps": 6}
+
+
+@job_kind("test.payments_queue", policy=JobPolicy(attempts=1, timeout=5, queue="payments"))
+def on_payments_queue(ctx):
+    return {"pid": os.getpid()}

@@ -80,10 +80,9 @@ class Process:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_qcluster(tmp_dir: Path) -> Process:
-    proc = Process(
-        [sys.executable, "manage.py", "qcluster"], tmp_dir / "qcluster.log", process_env()
-    )
+def start_qcluster(tmp_dir: Path, queue: str = "") -> Process:
+    env = process_env(Q_CLUSTER_NAME=queue) if queue else process_env()
+    proc = Process([sys.executable, "manage.py", "qcluster"], tmp_dir / f"qcluster{queue}.log", env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if "running" in proc.log_path.read_text(errors="replace"):
