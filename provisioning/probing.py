@@ -36,11 +36,14 @@ def router_payload(router: Router) -> dict[str, Any]:
 
 
 def publish_router(router: Router, event: str) -> None:
-    """JSON for API clients; for pages, the badge and facts that replace theirs by id."""
-    html = render_to_string("routers/partials/router_event.html", {"router": router})
+    """JSON for API clients; for pages, the badge and facts that replace theirs by id (the
+    router page also gets its next-step line)."""
     payload = router_payload(router)
-    publish(current_tenant_id(), "routers", event, payload, html=html)
-    publish(current_tenant_id(), f"router.{router.pk}", event, payload, html=html)
+    for topic, with_next in (("routers", False), (f"router.{router.pk}", True)):
+        html = render_to_string(
+            "routers/partials/router_event.html", {"router": router, "with_next": with_next}
+        )
+        publish(current_tenant_id(), topic, event, payload, html=html)
 
 
 def router_probe_run(ctx: JobContext) -> dict[str, Any]:

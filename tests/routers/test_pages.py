@@ -213,13 +213,16 @@ def test_pages_subscribe_to_their_topics_without_polling(router, client_as):
         assert "hx-trigger" not in page and "hx-get" not in page and "setInterval" not in page
 
 
-def test_router_event_fragment_replaces_elements_on_both_pages(router, client_as):
+def test_router_event_fragments_replace_elements_on_both_pages(router, client_as):
     viewer = client_as("viewer")
-    with schema_context("alpha"):
-        fragment = render_to_string("routers/partials/router_event.html", {"router": router.router})
-    ids = re.findall(r'id="([^"]+)"', fragment)
-    assert f"router-{router.router.pk}-status" in ids
-    for url in ("/routers/", f"/routers/{router.router.pk}/"):
+    for url, with_next in (("/routers/", False), (f"/routers/{router.router.pk}/", True)):
+        with schema_context("alpha"):
+            fragment = render_to_string(
+                "routers/partials/router_event.html",
+                {"router": router.router, "with_next": with_next},
+            )
+        ids = re.findall(r'id="([^"]+)"', fragment)
+        assert f"router-{router.router.pk}-status" in ids
         body = viewer.get(url).content.decode()
         for element in ids:
             assert body.count(f'id="{element}"') == 1, (url, element)
@@ -242,6 +245,7 @@ def test_publish_router_pushes_the_badge_fragment(router, django_capture_on_comm
     assert message["payload"]["status"] == "online"
     assert f'id="router-{router.router.pk}-status"' in message["html"]
     assert ">Online<" in message["html"]
+    assert f'id="router-{router.router.pk}-next"' in message["html"]  # the page's next step
 
 
 def test_import_panel_shows_job_progress_log_and_results(router, client_as):
@@ -286,3 +290,55 @@ def test_import_button_queues_a_job_or_says_why_not(router, client_as):
     assert job.params == {"router_id": router.router.pk, "what": "secrets"}
     assert f"Import of secrets queued (job #{job.pk})" in response.content.decode()
     assert f',job.{job.pk}"' in response.content.decode()  # the page now watches it
+
+
+def test_admin_never_shows_router_or_secret_passwords(router, make_user, tenant_client):
+    from provisioning.services import service_config_create
+    from routers.models import PPPSecret
+
+    with schema_context("alpha"):
+        PPPSecret.objects.create(router=router.router, name="cust-1", password="pw-secret-1")
+        config = service_config_create(
+            router=router.router,
+            data={
+                "hotspot": {
+                    "enabled": True,
+                    "interfaces": ["ether2"],
+                    "address_pool": "10.5.50.2-10.5.50.254",
+                    "gateway": "10.5.50.1",
+                }
+            },
+        )
+    staff = make_user("alpha", "root", role="admin", is_staff=True, is_superuser=True)
+    admin = tenant_client("alpha", staff)
+    pk = router.router.pk
+    for url in (
+        "/admin/routers/router/",
+        f"/admin/routers/router/{pk}/change/",
+        "/admin/routers/pppsecret/",
+        "/admin/routers/ippool/",
+        "/admin/routers/pppprofile/",
+        "/admin/provisioning/routerconfig/",
+        f"/admin/provisioning/routerconfig/{config.pk}/change/",
+    ):
+        response = admin.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert router.token not in body and "pw-secret-1" not in body
+        assert 'name="api_password"' not in body
+    response = admin.post(
+        "/admin/routers/router/add/",
+        {
+            "name": "from-admin",
+            "host": "192.0.2.20",
+            "api_port": "8728",
+            "probe_interval": "10",
+            "probe_max_attempts": "60",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    with schema_context("alpha"):
+        made = Router.objects.get(name="from-admin")
+        assert made.api_username == "api-from-admin"
+        assert made.api_password in response.content.decode()  # shown once, as a message
