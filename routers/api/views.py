@@ -42,7 +42,7 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(self._created(made, request))
 
     @extend_schema(request=None, responses={202: RouterSerializer})
-    @action(detail=True, methods=["post"], url_path="verify-connectivity")
+    @action(detail=True, methods=["post"], url_path="verify-connectivity", write_role=Role.OPERATOR)
     def verify_connectivity(self, request, pk=None):
         job = services.router_probe_start(router=self.get_object(), actor=request.user)
         return accepted(job, request)
@@ -84,7 +84,9 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(RouterConfigSerializer(saved).data, status=201)
 
     @extend_schema(request=None, responses={202: RouterSerializer})
-    @action(detail=True, methods=["post"], url_path="deploy-service-config")
+    @action(
+        detail=True, methods=["post"], url_path="deploy-service-config", write_role=Role.OPERATOR
+    )
     def deploy_service_config(self, request, pk=None):
         config_id = request.data.get("config_id") if hasattr(request.data, "get") else None
         router = self.get_object()

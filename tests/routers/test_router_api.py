@@ -98,3 +98,16 @@ def test_quoting_neutralises_script_syntax():
     assert ros_quote("$var [x]?") == '"\\$var [x]\\?"'
     with pytest.raises(ValueError):
         ros_quote("bad\x00")
+
+
+def test_operator_may_deploy_and_probe_but_not_configure(admin_client, make_user, tenant_client):
+    router_id = create(admin_client, name="shared").json()["router"]["id"]
+    operator = tenant_client("alpha", make_user("alpha", "op3", role="operator"))
+    probe = operator.post(f"/api/routers/{router_id}/verify-connectivity/")
+    assert probe.status_code == 202
+    deploy = operator.post(f"/api/routers/{router_id}/deploy-service-config/")
+    assert deploy.status_code == 400 and "configuration" in deploy.json()["detail"]
+    config = operator.post(
+        f"/api/routers/{router_id}/generate-service-config/", {}, content_type="application/json"
+    )
+    assert config.status_code == 403
