@@ -13,3 +13,5 @@ from radtik.settings import *  # noqa: E402,F403
 
 # One test database per run, so two runs (a developer's and CI's, or two helpers') never collide.
 DATABASES["default"]["TEST"] = {"NAME": f"test_radtik_{os.getpid()}"}  # noqa: F405
+# Periodic jobs would start at unpredictable moments inside tests; tests run them explicitly.
+Q_CLUSTER = {**Q_CLUSTER, "scheduler": False}  # noqa: F405
