@@ -1,0 +1,411 @@
+"""M-Pesa callback latency under wrk at ~200 req/s through daphne, and callback → RADIUS-ready.
+
+Real processes on loopback: daphne (radtik.asgi), a qcluster, a RADIUS agent (SQLite). One
+tenant `bench` with Daraja settings, a package on the agent and N pending payments, each with its
+own CheckoutRequestID; wrk posts one success callback per payment (each a first delivery), paced
+by bench/payments_callback.lua's delay() at a fixed rate. Prints, each beside a baseline from the
+same run:
+- callback latency p50/p90/p99 and the achieved rate vs the same paced load on `GET /login/`;
+- callback → RADIUS-ready: PaymentCallback.received_at (stored by the view) → the ProcessPayment
+  job's finished_at (the credentials were written to the agent just before), median and p90 over
+  every accepted callback, vs the same measured for callbacks sent one at a time on an idle system.
+Uses a scratch database on DATABASE_URL's server, dropped afterwards. Env: BENCH_RATE (200),
+BENCH_SECONDS (20), BENCH_CONNECTIONS (32), RADTIK_WORKERS (4).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SCRATCH = f"radtik_bench_{uuid.uuid4().hex[:8]}"
+BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
+# Production-like request path: no per-query debug bookkeeping. One key for every process.
+os.environ["DEBUG"] = "0"
+os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(40)
+os.environ.setdefault("RADTIK_WORKERS", "4")
+os.environ["RADTIK_CHANNEL_PREFIX"] = f"bench{uuid.uuid4().hex[:6]}"
+RATE = int(os.environ.get("BENCH_RATE", "200"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+THREADS = 2
+PAYMENTS = int(RATE * SECONDS * 1.5)
+IDLE_ROUNDS = 20
+DRAIN_LIMIT = 120  # s to wait for the ProcessPayment backlog after the load
+HOST = "bench.localhost"
+LUA = ROOT / "bench" / "payments_callback.lua"
+
+
+def admin_connect():
+    import psycopg
+
+    return psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def spawn(args: list[str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what}: the process exited")
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out: {what}")
+
+
+def wrk(url: str, extra: list[str], script_args: list[str], seconds: int) -> dict[str, float]:
+    """One paced wrk run; the figures from the script's done() line (latencies in ms)."""
+    command = [
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+        "-H", f"Host: {HOST}", *extra, "-s", str(LUA), url, "--", str(RATE), str(THREADS),
+        *script_args,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if out.returncode or line is None:
+        raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    n, duration, status_errors, socket_errors, p50, p90, p99, top = map(float, line.split()[1:])
+    return {
+        "requests": n,
+        "rate": n / (duration / 1e6),
+        "status_errors": status_errors,
+        "socket_errors": socket_errors,
+        "p50": p50 / 1000,
+        "p90": p90 / 1000,
+        "p99": p99 / 1000,
+        "max": top / 1000,
+    }
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def callback_body(index: int, amount: int) -> str:
+    from billing.mpesa.result_codes import SUCCESS
+    from billing.mpesa.simulator.callbacks import callback_body as daraja_body
+
+    txn = SimpleNamespace(
+        merchant_request_id=f"bench-{index}",
+        checkout_request_id=checkout_id(index),
+        result_code=SUCCESS,
+        result_desc="The service request is processed successfully.",
+        callback_amount=amount,
+        receipt=f"RB{index:08d}",
+        phone=phone(index),
+    )
+    return json.dumps(daraja_body(txn, time.strftime("%Y%m%d%H%M%S")), separators=(",", ":"))
+
+
+def checkout_id(index: int) -> str:
+    return f"ws_CO_bench_{index:07d}"
+
+
+def phone(index: int) -> str:
+    return f"2547{index:08d}"
+
+
+def main() -> None:
+    with admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
+    workdir = Path(tempfile.mkdtemp(prefix="radtik_bench_"))
+    procs: list[subprocess.Popen] = []
+    agent = None
+    try:
+        import django
+
+        django.setup()
+        import requests
+        from django.core.management import call_command
+        from django.db import connection
+        from django.db.models import Count
+        from django_tenants.utils import schema_context
+
+        from billing.choices import PROCESS_KIND
+        from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
+        from radius.services import radius_server_create
+        from radius.testing.agent import RadiusAgent
+        from radtik.jobs.models import Job
+        from tenants.models import Domain, Tenant
+
+        call_command("platform_setup", verbosity=0)
+        tenant = Tenant.objects.create(
+            name="Bench", slug="bench", schema_name="bench", status="active"
+        )
+        tenant.create_schema(verbosity=0)
+        connection.set_schema_to_public()
+        Domain.objects.create(domain=HOST, tenant=tenant)
+        agent = RadiusAgent(workdir / "agent")
+        price = 50
+        with schema_context("bench"):
+            server = radius_server_create(
+                name="radius-1", host="127.0.0.1", api_base_url=agent.url, token=agent.token
+            ).server
+            config = DarajaSettings.objects.create(
+                shortcode="174379",
+                passkey="p",
+                consumer_key="k",
+                consumer_secret="s",
+                # Nothing listens there: a reconcile pass (pending > 3 min) stays on loopback.
+                base_url="http://127.0.0.1:9",
+            )
+            package = Package.objects.create(
+                name="1 hour",
+                price=price,
+                validity_seconds=3600,
+                time_limit=3600,
+                rate_limit="2M/5M",
+                radius_server=server,
+            )
+            Payment.objects.bulk_create(
+                [
+                    Payment(
+                        package=package,
+                        phone=phone(i),
+                        amount=price,
+                        checkout_request_id=checkout_id(i),
+                        merchant_request_id=f"bench-{i}",
+                    )
+                    for i in range(PAYMENTS + IDLE_ROUNDS)
+                ],
+                batch_size=2000,
+            )
+        bodies = workdir / "callbacks.jsonl"
+        bodies.write_text("".join(callback_body(i, price) + "\n" for i in range(PAYMENTS)))
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        py = sys.executable
+        daphne = spawn(
+            [py, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "radtik.asgi:application"],
+            workdir / "daphne.log",
+        )
+        procs.append(daphne)
+        cluster = spawn([py, "manage.py", "qcluster"], workdir / "qcluster.log")
+        procs.append(cluster)
+        os.environ["Q_CLUSTER_NAME"] = "payments"  # ProcessPayment's own cluster (README)
+        payments_cluster = spawn([py, "manage.py", "qcluster"], workdir / "payments.log")
+        del os.environ["Q_CLUSTER_NAME"]
+        procs.append(payments_cluster)
+
+        def login_ok():
+            try:
+                return requests.get(f"{base}/login/", headers={"Host": HOST}, timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_until(login_ok, 30, "daphne serving /login/", daphne)
+        for name, proc in (("qcluster", cluster), ("payments", payments_cluster)):
+            wait_until(
+                lambda name=name: "running"
+                in (workdir / f"{name}.log").read_text(errors="replace"),
+                30,
+                f"{name} cluster running",
+                proc,
+            )
+
+        callback_path = f"/api/payments/mpesa/callback/{config.callback_secret}/"
+        wrk(f"{base}/login/", [], [], 3)  # warm-up: imports, connections, templates
+        baseline = wrk(f"{base}/login/", [], [], SECONDS)
+        loaded = wrk(
+            f"{base}{callback_path}",
+            ["-H", "Content-Type: application/json"],
+            [str(bodies)],
+            SECONDS,
+        )
+        load_end = time.time()
+        med = statistics.median
+        with schema_context("bench"):
+            # wrk counts the answers it read; daphne still finishes what was in flight.
+            stored = PaymentCallback.objects.all()
+            last = -1
+            while (count := stored.count()) != last:
+                last = count
+                time.sleep(1)
+            outcomes = dict(PaymentCallback.objects.values_list("outcome").annotate(n=Count("id")))
+        print(
+            f"M-Pesa callback POST {callback_path.replace(config.callback_secret, '<secret>')} "
+            f"via daphne (1 process, DEBUG off)"
+        )
+        print(
+            f"  wrk {THREADS} threads, {CONNECTIONS} connections, {SECONDS} s, paced by Lua "
+            f"delay() at {RATE} req/s target; each body sent once (a first delivery)"
+        )
+        print(
+            f"  achieved {loaded['rate']:.1f} req/s ({loaded['requests']:.0f} requests, "
+            f"{loaded['status_errors']:.0f} non-2xx, {loaded['socket_errors']:.0f} socket "
+            f"errors); callbacks stored: {outcomes}"
+        )
+        print(
+            f"  latency p50 {loaded['p50']:.1f} ms, p90 {loaded['p90']:.1f} ms, "
+            f"p99 {loaded['p99']:.1f} ms, max {loaded['max']:.1f} ms"
+        )
+        print(
+            f"  baseline GET /login/ (same pacing): {baseline['rate']:.1f} req/s, "
+            f"{baseline['status_errors']:.0f} non-2xx; p50 {baseline['p50']:.1f} ms, "
+            f"p90 {baseline['p90']:.1f} ms, p99 {baseline['p99']:.1f} ms"
+        )
+        print(
+            f"  ratio callback/baseline: p50 {loaded['p50'] / baseline['p50']:.2f}x, "
+            f"p99 {loaded['p99'] / baseline['p99']:.2f}x"
+        )
+        if loaded["rate"] < 0.95 * RATE:
+            print(
+                f"  NOTE: the target was not reached: daphne is saturated, so the latency is "
+                f"mostly queueing behind up to {CONNECTIONS} requests in flight; "
+                f"saturated throughput callback/baseline "
+                f"{loaded['rate'] / baseline['rate']:.2f}x"
+            )
+        sys.stdout.flush()
+
+        with schema_context("bench"):
+            accepted = PaymentCallback.objects.filter(outcome="accepted").count()
+            jobs = Job.objects.filter(kind=PROCESS_KIND)
+            done_jobs = jobs.filter(finished_at__isnull=False)
+            # Until all are done, DRAIN_LIMIT passes, or none finished for 10 s (a job whose
+            # delivery to the cluster was lost stays queued for good).
+            deadline = time.monotonic() + DRAIN_LIMIT
+            progress_at, seen = time.monotonic(), 0
+            while (count := done_jobs.count()) < accepted and time.monotonic() < deadline:
+                if count != seen:
+                    progress_at, seen = time.monotonic(), count
+                elif time.monotonic() - progress_at > 10:
+                    break
+                time.sleep(0.5)
+            unfinished = accepted - done_jobs.count()
+            last_done = max(done_jobs.values_list("finished_at", flat=True))
+            drained = last_done.timestamp() - load_end
+            finished = {
+                int(target): (status, started, done)
+                for target, status, started, done in jobs.values_list(
+                    "target_id", "status", "started_at", "finished_at"
+                )
+            }
+            ready, queued = [], []
+            for payment_id, received in PaymentCallback.objects.filter(
+                outcome="accepted"
+            ).values_list("payment_id", "received_at"):
+                status, started, done = finished[payment_id]
+                if status == "succeeded" and done is not None:
+                    ready.append((done - received).total_seconds() * 1000)
+                    queued.append((started - received).total_seconds() * 1000)
+            failed_jobs = jobs.filter(status="failed").count()
+            usernames = list(
+                Subscription.objects.filter(radius_state="synced").values_list(
+                    "username", flat=True
+                )
+            )
+        in_agent = 0
+        for start in range(0, len(usernames), 1000):
+            answer = agent.call(
+                "POST", "/users/lookup", json={"usernames": usernames[start : start + 1000]}
+            )
+            answer.raise_for_status()
+            in_agent += sum(1 for v in answer.json()["users"].values() if v)
+
+        # Reference: the same path on an idle system, one callback at a time.
+        idle = []
+        session = requests.Session()
+        for i in range(PAYMENTS, PAYMENTS + IDLE_ROUNDS):
+            answer = session.post(
+                base + callback_path,
+                data=callback_body(i, price),
+                headers={"Host": HOST, "Content-Type": "application/json"},
+                timeout=10,
+            )
+            answer.raise_for_status()
+            with schema_context("bench"):
+                payment_id = Payment.objects.get(checkout_request_id=checkout_id(i)).pk
+                job = wait_until(
+                    lambda pid=payment_id: jobs.filter(
+                        target_id=str(pid), finished_at__isnull=False
+                    ).first(),
+                    30,
+                    "idle ProcessPayment finished",
+                )
+                received = PaymentCallback.objects.get(payment_id=payment_id).received_at
+            idle.append((job.finished_at - received).total_seconds() * 1000)
+            time.sleep(0.1)
+
+        print(
+            f"callback -> RADIUS-ready (callback stored -> ProcessPayment finished, "
+            f"payments cluster, {os.environ.get('RADTIK_PAYMENT_WORKERS', '2')} workers), "
+            f"{len(ready)} payments during the load"
+        )
+        print(
+            f"  median {med(ready):.0f} ms, p90 {pct(ready, 0.9):.0f} ms, max {max(ready):.0f} ms "
+            f"(of which waiting for a worker: median {med(queued):.0f} ms); "
+            f"last one {drained:.1f} s after the load ended; {failed_jobs} jobs failed, "
+            f"{unfinished} never finished (still queued)"
+        )
+        print(f"  agent holds {in_agent}/{len(usernames)} synced users")
+        print(
+            f"  baseline one callback at a time on an idle system ({len(idle)} runs): "
+            f"median {med(idle):.0f} ms, p90 {pct(idle, 0.9):.0f} ms; "
+            f"ratio {med(ready) / med(idle):.1f}x"
+        )
+    except Exception:
+        for log in ("daphne.log", "qcluster.log", "payments.log"):
+            path = workdir / log
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-30:]
+                print(f"--- {log}\n" + "\n".join(tail), file=sys.stderr)
+        raise
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        if agent is not None:
+            agent.stop()
+        from django.db import connections
+
+        connections.close_all()
+        with admin_connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
