@@ -7,6 +7,7 @@ JSON, with phone numbers and e-mail addresses masked and secret-looking keys dro
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -77,5 +78,8 @@ def publish(
 def _send(group: str, message: dict) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
-    except Exception:  # a dead Redis must not fail the write that already committed
+    except (Exception, asyncio.CancelledError):
+        # A dead Redis, or a request cancelled because its client hung up, must neither fail
+        # the write that already committed nor stop the on-commit hooks after this one (the
+        # job's hand-over to the cluster among them).
         logger.exception("Could not publish %s to %s", message["event"], group)

@@ -75,7 +75,8 @@ def _deliver_on_commit(job: Job, *, delay: float) -> None:
             )
         async_task(RUNNER, schema_name, job.pk, attempt, q_options=options)
 
-    transaction.on_commit(deliver)
+    # robust: an error in another hook must never keep a committed job from its cluster.
+    transaction.on_commit(deliver, robust=True)
 
 
 def job_schedule_next_attempt(job: Job, *, error: str, delay: float) -> None:

@@ -53,3 +53,25 @@ def test_event_is_sent_only_after_commit(django_capture_on_commit_callbacks):
 def test_non_json_payload_fails_at_publish():
     with pytest.raises(TypeError):
         publish(1, "jobs", "bad", {"when": object()})
+
+
+@pytest.mark.django_db
+def test_a_cancelled_publish_does_not_stop_the_job_hand_over(
+    tenants, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A client hanging up cancels the request's publish; the job must still reach its cluster."""
+    import asyncio
+
+    from django_q.models import OrmQ
+    from django_tenants.utils import schema_context
+
+    from radtik.jobs.services import job_enqueue
+
+    async def cancelled(*args, **kwargs):
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", cancelled)
+    before = OrmQ.objects.count()
+    with schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
+        job_enqueue(kind="test.progress")
+    assert OrmQ.objects.count() == before + 1
