@@ -50,7 +50,6 @@ def main() -> None:
 
         from radtik.jobs.models import Job, JobLogLine
         from routers.models import Router
-        from routers.routeros.simulator import SimulatorFarm, numbered_profile
         from routers.services import router_probe_start
         from tenants.models import Domain, Tenant
 
@@ -70,23 +69,46 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         time.sleep(3)
-        with SimulatorFarm() as farm:
-            for size in SIZES:
-                sims = farm.add_routers(size, profile_factory=lambda i: numbered_profile(i))
+        for size in SIZES:
+            # The simulated routers run in a process of their own, like real ones would.
+            base_port = 30000
+            farm = subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "simulate_routers",
+                    "--count",
+                    str(size),
+                    "--base-port",
+                    str(base_port),
+                    "--user",
+                    "admin",
+                    "--password",
+                    "admin",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            while "Ctrl-C" not in (farm.stdout.readline() or "Ctrl-C"):
+                pass
+            try:
                 with schema_context("bench"):
                     Router.objects.all().delete()
                     Job.objects.all().delete()
                     routers = Router.objects.bulk_create(
                         Router(
                             name=f"r{size}-{i}",
-                            host=s.host,
-                            api_port=s.port,
+                            host="127.0.0.1",
+                            api_port=base_port + i,
                             api_username=f"api-r{size}-{i}",
                             api_password="not-yet",
                             probe_interval=INTERVAL,
                             probe_max_attempts=1000,
                         )
-                        for i, s in enumerate(sims)
+                        for i in range(size)
                     )
                     start = time.monotonic()
                     for router in routers:
@@ -122,12 +144,16 @@ def main() -> None:
                     f"      first probe of the last router {spread:.1f} s after the first; "
                     f"routers probed at least once {len(starts)}/{size}"
                 )
-                for sim in sims:
-                    sim.stop_listening()
+            finally:
+                farm.kill()
+                farm.wait(30)
     finally:
         if cluster:
             cluster.terminate()
-            cluster.wait(30)
+            try:
+                cluster.wait(30)
+            except subprocess.TimeoutExpired:
+                cluster.kill()
         from django.db import connections
 
         connections.close_all()
