@@ -33,6 +33,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The attempt last handed to the cluster: a queued job whose next attempt was never handed
+    # over (the process died between commit and hand-over) is found and delivered again.
+    delivered_attempt = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

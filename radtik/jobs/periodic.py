@@ -31,8 +31,35 @@ def enqueue_for_all_tenants(kind: str) -> int:
     return queued
 
 
+def redeliver_stuck_jobs() -> int:
+    """Every schema, platform included: queued jobs never handed to the cluster go again."""
+    from radtik.jobs.services import job_redeliver_stuck
+
+    schemas = [
+        get_public_schema_name(),
+        *Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .filter(status=TenantStatus.ACTIVE)
+        .values_list("schema_name", flat=True),
+    ]
+    count = 0
+    for schema in schemas:
+        with schema_context(schema):
+            count += len(job_redeliver_stuck())
+    return count
+
+
 def ensure_schedules() -> None:
     from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name="jobs:redeliver",
+        defaults={
+            "func": "radtik.jobs.periodic.redeliver_stuck_jobs",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
 
     for kind, minutes in PERIODIC_KINDS.items():
         Schedule.objects.update_or_create(

@@ -74,9 +74,33 @@ def _deliver_on_commit(job: Job, *, delay: float) -> None:
                 timezone.now() + timedelta(seconds=delay), list_key=policy.queue or None
             )
         async_task(RUNNER, schema_name, job.pk, attempt, q_options=options)
+        Job.objects.filter(pk=job.pk, delivered_attempt__lt=attempt).update(
+            delivered_attempt=attempt
+        )
 
     # robust: an error in another hook must never keep a committed job from its cluster.
     transaction.on_commit(deliver, robust=True)
+
+
+def job_redeliver_stuck(*, older_than: float = 60) -> list[Job]:
+    """Hand over again queued jobs whose next attempt never reached the cluster."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    stuck = list(
+        Job.objects.filter(
+            status=JobStatus.QUEUED, delivered_attempt__lte=models.F("attempts")
+        ).filter(
+            models.Q(next_attempt_at__lte=cutoff)
+            | models.Q(next_attempt_at__isnull=True, created_at__lte=cutoff)
+        )
+    )
+    for job in stuck:
+        JobLogLine.objects.create(
+            job=job,
+            level=LogLevel.WARNING,
+            message=f"attempt {job.attempts + 1} was never handed to the workers; handing it over",
+        )
+        _deliver_on_commit(job, delay=0)
+    return stuck
 
 
 def job_schedule_next_attempt(job: Job, *, error: str, delay: float) -> None:

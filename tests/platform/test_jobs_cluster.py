@@ -160,3 +160,21 @@ def test_payment_kinds_run_on_their_own_cluster(tenants, qcluster):
     task = Task.objects.get(name=f"test.payments_queue:alpha:{job.pk}:1")
     assert task.cluster == "payments"
     assert job.result["pid"] not in qcluster.children()  # not a default-cluster worker
+
+
+def test_a_job_never_handed_over_is_delivered_by_the_sweep(tenants):
+    """The process died between commit and hand-over: the minute sweep finds the job."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from radtik.jobs.periodic import redeliver_stuck_jobs
+
+    with schema_context("beta"):
+        job = job_enqueue(kind="test.progress", foreground=True)  # recorded, never delivered
+        Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    assert redeliver_stuck_jobs() == 1
+    job = wait_for("beta", job.pk)
+    assert job.status == "succeeded" and job.delivered_attempt == 1
+    assert any("never handed to the workers" in line for line in log_of("beta", job))
+    assert redeliver_stuck_jobs() == 0
