@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from radtik.jobs.context import JobContext
 from radtik.jobs.runner import run_in_foreground
 from routers.choices import ImportWhat
 from routers.models import Router
 from routers.services import router_import_start
-from tenants.models import Tenant
+from tenants.selectors import tenant_for_command
 
 
 class TerminalContext(JobContext):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="enqueue for the workers")
 
     def handle(self, *args, **options):
-        tenant = self._tenant(options["tenant"])
+        tenant = tenant_for_command(options["tenant"])
         with schema_context(tenant.schema_name):
             router = Router.objects.filter(name=options["router"]).first()
             if router is None:
@@ -65,14 +65,3 @@ class Command(BaseCommand):
                     f"{counts['unchanged']} unchanged, {counts['removed']} removed, "
                     f"{counts['failed']} failed"
                 )
-
-    def _tenant(self, slug: str | None) -> Tenant:
-        tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
-        if slug:
-            tenant = tenants.filter(slug=slug).first()
-            if tenant is None:
-                raise CommandError(f"Unknown tenant '{slug}'")
-            return tenant
-        if tenants.count() != 1:
-            raise CommandError("Several tenants exist: say which with --tenant")
-        return tenants.get()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from radius.models import RadiusServer
-from tenants.models import Tenant
+from tenants.selectors import tenant_for_command
 from vouchers import services
 from vouchers.models import VoucherBatch
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not (options["batch"] or options["server"]):
             raise CommandError("Say what to sync: --batch B [--failed] or --server S")
-        tenant = self._tenant(options["tenant"])
+        tenant = tenant_for_command(options["tenant"])
         with schema_context(tenant.schema_name):
             try:
                 jobs = self._queue(options)
@@ -50,14 +50,3 @@ class Command(BaseCommand):
         if options["reconcile"]:
             return [services.server_reconcile(server=server)]
         return services.server_resync(server=server)
-
-    def _tenant(self, slug: str | None) -> Tenant:
-        tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
-        if slug:
-            tenant = tenants.filter(slug=slug).first()
-            if tenant is None:
-                raise CommandError(f"Unknown tenant '{slug}'")
-            return tenant
-        if tenants.count() != 1:
-            raise CommandError("Several tenants exist: say which with --tenant")
-        return tenants.get()

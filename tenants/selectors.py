@@ -1,0 +1,17 @@
+from django.core.management.base import CommandError
+from django_tenants.utils import get_public_schema_name
+
+from tenants.models import Tenant
+
+
+def tenant_for_command(slug: str | None) -> Tenant:
+    """The tenant a management command works in: --tenant, or the only one there is."""
+    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    if slug:
+        tenant = tenants.filter(slug=slug).first()
+        if tenant is None:
+            raise CommandError(f"Unknown tenant '{slug}'")
+        return tenant
+    if tenants.count() != 1:
+        raise CommandError("Several tenants exist: say which with --tenant")
+    return tenants.get()
