@@ -9,6 +9,7 @@ import traceback
 
 import pytest
 
+from radius.testing.agent import free_port
 from routers.routeros.client import Credentials, RouterClient
 from routers.routeros.errors import (
     RouterCommandError,
@@ -25,12 +26,6 @@ from routers.routeros.simulator import Faults
 SECRET = "s3cr3t-Pa55"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _assert_password_absent(error: BaseException, password: str) -> None:
     rendered = "".join(traceback.format_exception(error))
     for text in (str(error), repr(error), rendered, repr(error.args)):
@@ -38,7 +33,7 @@ def _assert_password_absent(error: BaseException, password: str) -> None:
 
 
 def test_closed_port_is_unreachable():
-    creds = Credentials("127.0.0.1", "admin", SECRET, port=_free_port(), timeout=2)
+    creds = Credentials("127.0.0.1", "admin", SECRET, port=free_port(), timeout=2)
     with pytest.raises(RouterUnreachable) as excinfo:
         RouterClient.connect(creds)
     assert "refused" in str(excinfo.value) and "/ip service" in str(excinfo.value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import requests
 from django.db import connection
+
+from radius.testing.agent import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_TASK_MAX_TIMEOUT = 8
@@ -40,12 +41,6 @@ def process_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Process:
