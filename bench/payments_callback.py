@@ -29,13 +29,10 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = f"radtik_bench_{uuid.uuid4().hex[:8]}"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+
+ROOT = scratch.ROOT
 # Production-like request path: no per-query debug bookkeeping. One key for every process.
 os.environ["DEBUG"] = "0"
 os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(40)
@@ -50,12 +47,6 @@ IDLE_ROUNDS = 20
 DRAIN_LIMIT = 120  # s to wait for the ProcessPayment backlog after the load
 HOST = "bench.localhost"
 LUA = ROOT / "bench" / "payments_callback.lua"
-
-
-def admin_connect():
-    import psycopg
-
-    return psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True)
 
 
 def free_port() -> int:
@@ -149,18 +140,12 @@ def phone(index: int) -> str:
 
 
 def main() -> None:
-    with admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
     workdir = Path(tempfile.mkdtemp(prefix="radtik_bench_"))
     procs: list[subprocess.Popen] = []
     agent = None
     try:
-        import django
-
-        django.setup()
+        scratch.create()
         import requests
-        from django.core.management import call_command
-        from django.db import connection
         from django.db.models import Count
         from django_tenants.utils import schema_context
 
@@ -169,15 +154,8 @@ def main() -> None:
         from radius.services import radius_server_create
         from radius.testing.agent import RadiusAgent
         from radtik.jobs.models import Job
-        from tenants.models import Domain, Tenant
 
-        call_command("platform_setup", verbosity=0)
-        tenant = Tenant.objects.create(
-            name="Bench", slug="bench", schema_name="bench", status="active"
-        )
-        tenant.create_schema(verbosity=0)
-        connection.set_schema_to_public()
-        Domain.objects.create(domain=HOST, tenant=tenant)
+        scratch.add_tenant(domain=HOST)
         agent = RadiusAgent(workdir / "agent")
         price = 50
         with schema_context("bench"):
@@ -399,11 +377,7 @@ def main() -> None:
             stop(proc)
         if agent is not None:
             agent.stop()
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        scratch.drop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

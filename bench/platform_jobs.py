@@ -14,24 +14,14 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = f"radtik_bench_{uuid.uuid4().hex[:8]}"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+
+ROOT = scratch.ROOT
 os.environ["RADTIK_EXTRA_TASK_MODULES"] = "bench.support_jobs"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-
-
-def admin_connect():
-    import psycopg
-
-    return psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True)
 
 
 def wait(model, pk, field, timeout=120):
@@ -45,14 +35,9 @@ def wait(model, pk, field, timeout=120):
 
 
 def main() -> None:
-    with admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
     cluster = None
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        scratch.create()
         from django.db import connection
         from django_q.tasks import async_task, result
         from django_tenants.utils import schema_context
@@ -62,7 +47,6 @@ def main() -> None:
         from tenants import services
         from tenants.models import Tenant
 
-        call_command("platform_setup", verbosity=0)
         env = dict(os.environ, RADTIK_WORKERS="2")
         cluster = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
@@ -130,11 +114,7 @@ def main() -> None:
         if cluster:
             cluster.terminate()
             cluster.wait(20)
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        scratch.drop()
 
 
 if __name__ == "__main__":

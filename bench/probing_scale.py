@@ -13,53 +13,29 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = f"radtik_bench_{uuid.uuid4().hex[:8]}"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
-os.environ["RADTIK_CHANNEL_PREFIX"] = f"bench-{SCRATCH}"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+
+ROOT = scratch.ROOT
 SIZES = [int(n) for n in os.environ.get("BENCH_ROUTERS", "100,1000").split(",")]
 INTERVAL = int(os.environ.get("BENCH_INTERVAL", "10"))
 DURATION = float(os.environ.get("BENCH_SECONDS", "45"))
 WORKERS = os.environ.get("BENCH_WORKERS", "8")
 
 
-def admin_connect():
-    import psycopg
-
-    return psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True)
-
-
 def main() -> None:
-    with admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
     cluster = None
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
+        scratch.create()
         from django_tenants.utils import schema_context
 
         from radtik.jobs.models import Job, JobLogLine
         from routers.models import Router
         from routers.services import router_probe_start
-        from tenants.models import Domain, Tenant
 
-        call_command("platform_setup", verbosity=0)
-        tenant = Tenant.objects.create(
-            name="Bench", slug="bench", schema_name="bench", status="active"
-        )
-        tenant.create_schema(verbosity=0)
-        connection.set_schema_to_public()
-        Domain.objects.create(domain="bench.localhost", tenant=tenant)
+        scratch.add_tenant()
         env = dict(os.environ, RADTIK_WORKERS=WORKERS, ROUTER_PROBE_TIMEOUT="3")
         cluster = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
@@ -154,11 +130,7 @@ def main() -> None:
                 cluster.wait(30)
             except subprocess.TimeoutExpired:
                 cluster.kill()
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        scratch.drop()
 
 
 if __name__ == "__main__":

@@ -79,20 +79,25 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32)
     args = parser.parse_args()
     started = time.monotonic()
-    print(f"routeros probe bench: {args.threads} client threads, {args.seconds:g}s per "
-          f"measurement, loopback, CPUs={os.cpu_count()}")
+    print(
+        f"routeros probe bench: {args.threads} client threads, {args.seconds:g}s per "
+        f"measurement, loopback, CPUs={os.cpu_count()}"
+    )
     for count in (100, 1000):
         with SimulatorFarm() as farm:
             t0 = time.monotonic()
-            routers = farm.add_routers(count, profile_factory=lambda i: RouterProfile(
-                identity=f"bench-{i:04d}", seed=i))
+            routers = farm.add_routers(
+                count, profile_factory=lambda i: RouterProfile(identity=f"bench-{i:04d}", seed=i)
+            )
             boot = time.monotonic() - t0
             baseline, raw_errors = measure(raw_probe, routers, args.seconds / 2, args.threads)
             rate, errors = measure(adapter_probe, routers, args.seconds, args.threads)
-            print(f"{count:5d} routers served by one process (started in {boot:.2f}s): "
-                  f"adapter probe {rate:8.1f}/s (errors {errors}); raw-socket login+print "
-                  f"baseline {baseline:8.1f}/s (errors {raw_errors}); adapter/baseline "
-                  f"{rate / baseline:.2f}")
+            print(
+                f"{count:5d} routers served by one process (started in {boot:.2f}s): "
+                f"adapter probe {rate:8.1f}/s (errors {errors}); raw-socket login+print "
+                f"baseline {baseline:8.1f}/s (errors {raw_errors}); adapter/baseline "
+                f"{rate / baseline:.2f}"
+            )
     print(f"total {time.monotonic() - started:.1f}s")
 
 

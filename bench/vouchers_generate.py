@@ -10,50 +10,27 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = f"radtik_bench_{uuid.uuid4().hex[:8]}"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+
 COUNT = int(os.environ.get("BENCH_VOUCHERS", "100000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
-def admin_connect():
-    import psycopg
-
-    return psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True)
-
-
 def main() -> None:
-    with admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        scratch.create()
         from django.db import connection, transaction
         from django.utils import timezone
         from django_tenants.utils import schema_context
 
         from radius.services import radius_server_create
-        from tenants.models import Domain, Tenant
         from vouchers import services
         from vouchers.codes import random_codes
 
-        call_command("platform_setup", verbosity=0)
-        tenant = Tenant.objects.create(
-            name="Bench", slug="bench", schema_name="bench", status="active"
-        )
-        tenant.create_schema(verbosity=0)
-        connection.set_schema_to_public()
-        Domain.objects.create(domain="bench.localhost", tenant=tenant)
+        scratch.add_tenant()
         ours, raw = [], []
         with schema_context("bench"):
             server = radius_server_create(name="r", host="h", api_base_url="http://127.0.0.1:9")
@@ -98,11 +75,7 @@ def main() -> None:
             f"ratio {med(ours) / med(raw):.2f}x (goal <= 3x)"
         )
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        scratch.drop()
 
 
 if __name__ == "__main__":
