@@ -14,19 +14,9 @@ from django_tenants.utils import schema_context
 
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
-
-
-def wait_for(schema: str, job_id: int, statuses=("succeeded", "failed"), timeout=30.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with schema_context(schema):
-            job = Job.objects.get(pk=job_id)
-        if job.status in statuses:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} still {job.status} ({job.message}) after {timeout} s")
 
 
 def runs(job_id: int) -> list[tuple[int, int, float]]:
@@ -47,7 +37,7 @@ def log_of(schema: str, job: Job) -> list[str]:
 def test_flaky_job_succeeds_on_third_attempt_with_backoff(tenants):
     with schema_context("alpha"):
         job = job_enqueue(kind="test.flaky")
-    job = wait_for("alpha", job.pk)
+    job = wait_job(job.pk, schema="alpha")
     assert job.status == "succeeded", job.error
     assert job.attempts == 3 and job.result == {"succeeded_on": 3}
     attempts = runs(job.pk)
@@ -66,7 +56,7 @@ def test_flaky_job_succeeds_on_third_attempt_with_backoff(tenants):
 def test_exhausted_job_fails_and_retry_jobs_revives_it(tenants, capsys):
     with schema_context("beta"):
         job = job_enqueue(kind="test.always_fails", params={"heal_marker": "fixed-router"})
-    job = wait_for("beta", job.pk)
+    job = wait_job(job.pk, schema="beta")
     assert job.status == "failed"
     assert job.attempts == 2
     assert job.error == "the router said no (simulated)"
@@ -76,7 +66,7 @@ def test_exhausted_job_fails_and_retry_jobs_revives_it(tenants, capsys):
         cursor.execute("INSERT INTO public.test_effects (key) VALUES ('fixed-router')")
     call_command("retry_jobs", kind="test.always_fails", tenant="beta")
     assert "1 job(s) queued again" in capsys.readouterr().out
-    job = wait_for("beta", job.pk, statuses=("succeeded",))
+    job = wait_job(job.pk, schema="beta", statuses=("succeeded",))
     assert job.result == {"healed": True}
     assert any("retried by system" in line for line in log_of("beta", job))
 
@@ -101,7 +91,7 @@ def test_worker_killed_mid_job_runs_it_again_and_applies_once(tenants):
     assert psutil.pid_exists(pid)
     os.kill(pid, signal.SIGKILL)  # mid-sleep, before the effect
 
-    job = wait_for("alpha", job.pk, timeout=40)
+    job = wait_job(job.pk, schema="alpha", timeout=40)
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
     assert [attempt for attempt, _, _ in runs(job.pk)] == [1, 2]
@@ -127,7 +117,7 @@ def test_tenant_creation_end_to_end_through_the_worker(make_user, tenant_client)
         content_type="application/json",
     )
     assert response.status_code == 202
-    job = wait_for("public", response.json()["job"]["id"], timeout=60)
+    job = wait_job(response.json()["job"]["id"], schema="public", timeout=60)
     assert job.status == "succeeded", job.error
     assert job.result["domain"] == "delta.localhost"
     job_api = tenant_client("public", admin).get(f"/api/jobs/{job.pk}/").json()
@@ -155,9 +145,13 @@ def test_payment_kinds_run_on_their_own_cluster(tenants, qcluster):
 
     with schema_context("alpha"):
         job = job_enqueue(kind="test.payments_queue")
-    job = wait_for("alpha", job.pk)
+    job = wait_job(job.pk, schema="alpha")
     assert job.status == "succeeded"
-    task = Task.objects.get(name=f"test.payments_queue:alpha:{job.pk}:1")
+    # The cluster's monitor saves the task's result a moment after the job itself finished.
+    deadline = time.monotonic() + 10
+    while not (task := Task.objects.filter(name=f"test.payments_queue:alpha:{job.pk}:1").first()):
+        assert time.monotonic() < deadline, "the payments cluster never recorded the task"
+        time.sleep(0.1)
     assert task.cluster == "payments"
     assert job.result["pid"] not in qcluster.children()  # not a default-cluster worker
 
@@ -174,7 +168,7 @@ def test_a_job_never_handed_over_is_delivered_by_the_sweep(tenants):
         job = job_enqueue(kind="test.progress", foreground=True)  # recorded, never delivered
         Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     assert redeliver_stuck_jobs() == 1
-    job = wait_for("beta", job.pk)
+    job = wait_job(job.pk, schema="beta")
     assert job.status == "succeeded" and job.delivered_attempt == 1
     assert any("never handed to the workers" in line for line in log_of("beta", job))
     assert redeliver_stuck_jobs() == 0

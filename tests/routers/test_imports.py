@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from radtik.jobs.models import Job
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
+from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
@@ -35,15 +36,7 @@ def run_import(client, router: Router, what: str = "all", timeout: float = 90) -
     answered = time.monotonic() - started
     assert response.status_code == 202, response.content
     assert answered < 1.0, f"the request took {answered:.2f} s"
-    job_id = response.json()["job"]["id"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with schema_context("alpha"):
-            job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"import still {job.status}: {job.message}")
+    return wait_job(response.json()["job"]["id"], timeout=timeout)
 
 
 @pytest.fixture
@@ -198,14 +191,7 @@ def test_imported_secrets_move_to_radius_after_a_preview(
         url, {"server": server.pk, "disable_local": True}, content_type="application/json"
     )
     assert response.status_code == 202
-    job_id = response.json()["job"]["id"]
-    deadline = time.monotonic() + 30
-    while True:
-        with schema_context("alpha"):
-            job = Job.objects.get(pk=job_id)
-        if job.is_finished or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    job = wait_job(response.json()["job"]["id"])
     assert job.status == "succeeded", job.error
     assert job.result["moved"] == len(names) and job.result["disabled_on_router"] == len(names)
     first = sim.state.find("/ppp/secret", name=names[0])[0]

@@ -13,6 +13,7 @@ from radius.services import radius_server_create
 from radtik.jobs.models import Job
 from routers.models import Router
 from tests.platform.test_websocket import connect, session_cookie, subscribe
+from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
@@ -28,17 +29,6 @@ def wait_status(router_id: int, statuses: set[str], timeout: float) -> Router:
             return router
         time.sleep(0.1)
     raise AssertionError(f"router still {router.status} ({router.last_error})")
-
-
-def wait_job(job_id: int, timeout: float = 30) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with schema_context("alpha"):
-            job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} still {job.status}")
 
 
 def latest_job(kind: str, router_id: int) -> Job:

@@ -30,12 +30,15 @@ def run_here(kind: str, **params):
 def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
     agent = radius_agent()
     with schema_context("alpha"):
-        server = radius_server_create(name="r", host="127.0.0.1", api_base_url=agent.url,
-                                      token=agent.token).server
-        soon = services.profile_create(name="event", validity_mode="fixed",
-                                       expires_at=timezone.now() + timedelta(hours=1))
-        later = services.profile_create(name="month", validity_mode="fixed",
-                                        expires_at=timezone.now() + timedelta(days=30))
+        server = radius_server_create(
+            name="r", host="127.0.0.1", api_base_url=agent.url, token=agent.token
+        ).server
+        soon = services.profile_create(
+            name="event", validity_mode="fixed", expires_at=timezone.now() + timedelta(hours=1)
+        )
+        later = services.profile_create(
+            name="month", validity_mode="fixed", expires_at=timezone.now() + timedelta(days=30)
+        )
         short = services.batch_create(profile=soon, radius_server=server, count=3).batch
         long = services.batch_create(profile=later, radius_server=server, count=2).batch
         for batch in (short, long):

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 from django_tenants.utils import schema_context
 
 from radius.services import radius_server_create
-from radtik.jobs.models import Job
+from tests.support.jobs import wait_job
 from vouchers.models import Voucher
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
-
-
-def wait_job(job_id: int, timeout: float = 60) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with schema_context("alpha"):
-            job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still {job.status}: {job.message}")
 
 
 @pytest.fixture
@@ -60,7 +48,7 @@ def setup_batch(client, agent, count: int) -> dict:
 def test_batch_syncs_and_freeradius_answers(operator, radius_agent, freeradius):
     agent = radius_agent()
     body = setup_batch(operator, agent, 1000)
-    job = wait_job(body["job"]["id"])
+    job = wait_job(body["job"]["id"], timeout=60)
     assert job.status == "succeeded", job.error
     assert job.result == {"synced": 1000, "failed": 0, "total": 1000}
     counts = operator.get(f"/api/voucher-batches/{body['batch']['id']}/").json()["counts"]
@@ -84,7 +72,7 @@ def test_batch_syncs_and_freeradius_answers(operator, radius_agent, freeradius):
         from vouchers.services import batch_sync
 
         resync = batch_sync(batch=VoucherBatch.objects.get())
-    assert wait_job(resync.pk).status == "succeeded"
+    assert wait_job(resync.pk, timeout=60).status == "succeeded"
     with sqlite3.connect(agent.db) as conn:
         per_user = conn.execute(
             "SELECT max(n) FROM (SELECT count(*) n FROM radcheck GROUP BY username)"
@@ -95,7 +83,7 @@ def test_batch_syncs_and_freeradius_answers(operator, radius_agent, freeradius):
     # Deleting the voucher removes it from RADIUS (in the background).
     delete = operator.post(f"/api/vouchers/{voucher.pk}/disable/")
     assert delete.status_code == 202
-    assert wait_job(delete.json()["job"]["id"]).status == "succeeded"
+    assert wait_job(delete.json()["job"]["id"], timeout=60).status == "succeeded"
     assert not radius.auth(voucher.username, voucher.password).accepted
 
 
@@ -117,7 +105,7 @@ def test_agent_down_then_retry_failed_syncs_all(operator, radius_agent):
     agent.start()
     retry = operator.post(f"/api/voucher-batches/{body['batch']['id']}/retry-failed/")
     assert retry.status_code == 202
-    assert wait_job(retry.json()["job"]["id"]).status == "succeeded"
+    assert wait_job(retry.json()["job"]["id"], timeout=60).status == "succeeded"
     counts = operator.get(f"/api/voucher-batches/{body['batch']['id']}/").json()["counts"]
     assert counts["synced"] == 300 and counts["failed"] == 0
 
@@ -125,7 +113,7 @@ def test_agent_down_then_retry_failed_syncs_all(operator, radius_agent):
 def test_bad_voucher_in_agent_answer_is_failed_with_reason(operator, radius_agent):
     agent = radius_agent(max_batch=1000)
     body = setup_batch(operator, agent, 5)
-    assert wait_job(body["job"]["id"]).status == "succeeded"
+    assert wait_job(body["job"]["id"], timeout=60).status == "succeeded"
     with schema_context("alpha"):
         bad = Voucher.objects.first()
         Voucher.objects.filter(pk=bad.pk).update(password="", radius_sync_status="pending")
@@ -133,7 +121,7 @@ def test_bad_voucher_in_agent_answer_is_failed_with_reason(operator, radius_agen
         from vouchers.services import batch_sync
 
         job = batch_sync(batch=VoucherBatch.objects.get())
-    assert wait_job(job.pk).status == "succeeded"
+    assert wait_job(job.pk, timeout=60).status == "succeeded"
     with schema_context("alpha"):
         bad.refresh_from_db()
     assert bad.radius_sync_status == "failed" and "password" in bad.radius_sync_error
