@@ -99,8 +99,6 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
                 job_schedule_next_attempt(job, error=error, delay=delay)
                 return "retrying"
             _finish_failed(job, error)
-        if kind.on_failed is not None:
-            kind.on_failed(job)
         return "failed"
     with transaction.atomic():
         job.refresh_from_db()
@@ -119,6 +117,8 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
 
 
 def _finish_failed(job: Job, error: str) -> None:
+    """Called inside the transaction that ends the job: its kind's consequences (on_failed)
+    commit together with the failed status, whichever way the last attempt ended."""
     job.status = JobStatus.FAILED
     job.error = error
     job.finished_at = timezone.now()
@@ -126,6 +126,9 @@ def _finish_failed(job: Job, error: str) -> None:
     job.save()
     JobLogLine.objects.create(job=job, level=LogLevel.ERROR, stage=job.stage, message=error)
     job_publish(job, "job.failed", line=error, level=LogLevel.ERROR)
+    on_failed = get_kind(job.kind).on_failed
+    if on_failed is not None:
+        on_failed(job)
 
 
 def _describe(exc: Exception) -> str:
