@@ -1,26 +1,44 @@
 """Stage 2: probe a new router every `probe_interval` s until it answers or attempts run out.
 
-One Job per probing session; each attempt is one probe, rescheduled through the Job runner's
-delayed delivery (RetryAfter), so a slow router only ever holds one worker for its timeout.
+One Job per probing session (what the router page shows); its attempts are run by a sweep
+(radtik.jobs.sweep): each tick probes every due router of every tenant at once, one thread per
+router, so a slow or silent router only ever holds its own thread, and the outcomes are written
+in bulk. A failed attempt is told to the job's own watchers; reaching the router is told to all.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from radtik.events import publish
 from radtik.jobs.context import JobContext, RetryAfter
 from radtik.jobs.models import Job
+from radtik.jobs.services import job_attempts_failed, job_fail, job_succeed
+from radtik.jobs.sweep import Sweep
 from radtik.tenancy import current_tenant_id
-from routers.choices import REACHED, RouterStatus
+from routers.choices import PROBE_KIND, REACHED, RouterStatus
 from routers.connection import router_session
 from routers.models import Router
 from routers.routeros.errors import RouterError
+from routers.routeros.types import Resource, Routerboard
+
+RECORD_EVERY = 0.2  # seconds between bulk writes of a tick's outcomes
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    resource: Resource | None = None
+    board: Routerboard | None = None
+    error: str = ""
 
 
 def router_payload(router: Router) -> dict[str, Any]:
@@ -46,22 +64,106 @@ def publish_router(router: Router, event: str) -> None:
         publish(current_tenant_id(), topic, event, payload, html=html)
 
 
+def router_probe(router: Router) -> ProbeResult:
+    """One probe: log in and read the facts. No ORM here: sweeps call it from threads."""
+    try:
+        with router_session(router, timeout=settings.ROUTER_PROBE_TIMEOUT) as api:
+            return ProbeResult(resource=api.resource(), board=api.routerboard())
+    except RouterError as exc:
+        return ProbeResult(error=str(exc)[:500])
+
+
+def router_probe_sweep(claimed: dict[str, list[Job]]) -> None:
+    """A sweep tick's due probes, {schema: claimed jobs}: all probed at once, each outcome
+    written within RECORD_EVERY s of its probe ending."""
+    work: list[tuple[str, Job, Router]] = []
+    for schema, jobs in claimed.items():
+        with schema_context(schema):
+            work.extend((schema, job, router) for job, router in _routers_to_probe(jobs))
+    if not work:
+        return
+    threads = min(len(work), settings.ROUTER_PROBE_CONCURRENCY)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="probe") as pool:
+        futures = {
+            pool.submit(router_probe, router): (schema, job, router) for schema, job, router in work
+        }
+        # Outcomes are written as they come, in small bulks, not when the slowest is done.
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=RECORD_EVERY)
+            _record_by_schema([(*futures[future], future.result()) for future in done])
+
+
+def _record_by_schema(done: list[tuple[str, Job, Router, ProbeResult]]) -> None:
+    by_schema: dict[str, list[tuple[Job, Router, ProbeResult]]] = {}
+    for schema, job, router, result in done:
+        by_schema.setdefault(schema, []).append((job, router, result))
+    for schema, outcomes in by_schema.items():
+        with schema_context(schema):
+            _record(outcomes)
+
+
 def router_probe_run(ctx: JobContext) -> dict[str, Any]:
+    """One attempt in the job runner (a delivery from before probing was swept)."""
     router = Router.objects.get(pk=ctx.params["router_id"])
     if router.status in REACHED:
         return {"skipped": f"router is already {router.status}"}
-    ctx.progress("probing", 0, f"probe {ctx.attempt} of {ctx.job.max_attempts}: {router.host}")
-    try:
-        with router_session(router, timeout=settings.ROUTER_PROBE_TIMEOUT) as api:
-            resource = api.resource()
-            board = api.routerboard()
-    except RouterError as exc:
-        Router.objects.filter(pk=router.pk).update(last_error=str(exc)[:500])
-        raise RetryAfter(str(exc), router.probe_interval) from exc
+    result = router_probe(router)
+    if result.error:
+        Router.objects.filter(pk=router.pk).update(last_error=result.error)
+        raise RetryAfter(result.error, router.probe_interval)
+    return _router_online(router, result)
+
+
+def router_probe_gave_up(job: Job) -> None:
+    router = Router.objects.filter(pk=job.params.get("router_id")).first()
+    if router is None or router.status in REACHED:
+        return
+    router.status = RouterStatus.CONNECTION_FAILED
+    router.last_error = job.error[:500]
+    router.save(update_fields=["status", "last_error"])
+    publish_router(router, "RouterStatusUpdated")
+
+
+def _routers_to_probe(jobs: list[Job]) -> list[tuple[Job, Router]]:
+    """Pair jobs with their routers; jobs whose router is gone or already reached end here."""
+    routers = Router.objects.in_bulk([job.params.get("router_id") for job in jobs])
+    pairs = []
+    for job in jobs:
+        router = routers.get(job.params.get("router_id"))
+        if router is None:
+            with transaction.atomic():
+                job_fail(job, "The router was deleted.")
+        elif router.status in REACHED:
+            job_succeed(job, {"skipped": f"router is already {router.status}"})
+        else:
+            pairs.append((job, router))
+    return pairs
+
+
+def _record(outcomes: list[tuple[Job, Router, ProbeResult]]) -> None:
+    failed = [(job, router, result) for job, router, result in outcomes if result.error]
+    for _, router, result in failed:
+        router.last_error = result.error
+    Router.objects.bulk_update([router for _, router, _ in failed], ["last_error"])
+    now = timezone.now()
+    job_attempts_failed(
+        [
+            (job, result.error, max(now, job.due_at + timedelta(seconds=router.probe_interval)))
+            for job, router, result in failed
+        ]
+    )
+    for job, router, result in outcomes:
+        if not result.error:
+            job_succeed(job, _router_online(router, result))
+
+
+def _router_online(router: Router, result: ProbeResult) -> dict[str, Any]:
+    assert result.resource is not None and result.board is not None
     router.status = RouterStatus.ONLINE
-    router.model = board.model or resource.board_name
-    router.board = resource.board_name
-    router.routeros_version = resource.version
+    router.model = result.board.model or result.resource.board_name
+    router.board = result.resource.board_name
+    router.routeros_version = result.resource.version
     router.last_seen = timezone.now()
     router.last_error = ""
     with transaction.atomic():  # online and its discovery job appear together
@@ -83,11 +185,11 @@ def router_probe_run(ctx: JobContext) -> dict[str, Any]:
     return {"status": router.status, "model": router.model, "version": router.routeros_version}
 
 
-def router_probe_gave_up(job: Job) -> None:
-    router = Router.objects.filter(pk=job.params.get("router_id")).first()
-    if router is None or router.status in REACHED:
-        return
-    router.status = RouterStatus.CONNECTION_FAILED
-    router.last_error = job.error[:500]
-    router.save(update_fields=["status", "last_error"])
-    publish_router(router, "RouterStatusUpdated")
+PROBE_SWEEP = Sweep(
+    kind=PROBE_KIND,
+    run=router_probe_sweep,
+    tick_seconds=settings.ROUTER_PROBE_TICK,
+    limit=settings.ROUTER_PROBE_BATCH,
+    # connect, log in and two reads, each bounded by the probe timeout
+    lease=4 * settings.ROUTER_PROBE_TIMEOUT + 10,
+)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "radtik.event"
+SEND_TIMEOUT = 5.0  # seconds; a dead Redis must not hold a worker
 SECRET_KEY_PARTS = ("password", "token", "secret", "passkey", "api_key")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _PHONE = re.compile(r"(?<![\d.])(\+?\d{4})(\d{2,5})(\d{4})(?![\d.])")  # 10-13 digits
@@ -77,9 +79,31 @@ def publish(
 
 def _send(group: str, message: dict) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        sending = get_channel_layer().group_send(group, message)
+        asyncio.run_coroutine_threadsafe(sending, _sender_loop()).result(SEND_TIMEOUT)
     except (Exception, asyncio.CancelledError):
         # A dead Redis, or a request cancelled because its client hung up, must neither fail
         # the write that already committed nor stop the on-commit hooks after this one (the
         # job's hand-over to the cluster among them).
         logger.exception("Could not publish %s to %s", message["event"], group)
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread, for every send from sync code.
+
+    async_to_sync outside a server starts a new loop, thread and Redis connection per call (a
+    worker publishing hundreds of events paid ~4 ms each); a client hanging up can no longer
+    cancel a send either. Re-created after fork (django-q forks its workers).
+    """
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="radtik-events", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop

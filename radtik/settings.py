@@ -209,6 +209,11 @@ ROUTER_IMPORT_TIMEOUT = int(os.environ.get("ROUTER_IMPORT_TIMEOUT", "600"))
 ROUTER_PROBE_INTERVAL = int(os.environ.get("ROUTER_PROBE_INTERVAL", "10"))
 ROUTER_PROBE_ATTEMPTS = int(os.environ.get("ROUTER_PROBE_ATTEMPTS", "60"))
 ROUTER_PROBE_TIMEOUT = float(os.environ.get("ROUTER_PROBE_TIMEOUT", "5"))
+# Probes run in sweeps (radtik/jobs/sweep.py): every TICK s, up to BATCH due routers per tenant,
+# at most CONCURRENCY at once per tick (threads waiting on sockets, so many are cheap).
+ROUTER_PROBE_TICK = float(os.environ.get("ROUTER_PROBE_TICK", "1"))
+ROUTER_PROBE_BATCH = int(os.environ.get("ROUTER_PROBE_BATCH", "500"))
+ROUTER_PROBE_CONCURRENCY = int(os.environ.get("ROUTER_PROBE_CONCURRENCY", "200"))
 DISCOVERY_TTL = int(os.environ.get("DISCOVERY_TTL", "600"))  # interfaces cache, seconds
 
 LOGGING = {

@@ -8,6 +8,8 @@ os.environ.setdefault("RADTIK_EXTRA_TASK_MODULES", "tests.support.jobkinds")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 # Inherited by the worker and server processes the tests start: same groups, apart from others.
 os.environ.setdefault("RADTIK_CHANNEL_PREFIX", f"radtik-test-{os.getpid()}")
+# Probing sweeps tick faster than in production: tests use 1 s probe intervals.
+os.environ.setdefault("ROUTER_PROBE_TICK", "0.3")
 
 from radtik.settings import *  # noqa: E402,F403
 

@@ -8,11 +8,13 @@ one poll interval (0.2 s). Same table, same acknowledgement, no extra process.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
+from django_q.tasks import async_task
 
 
 class DelayedOrmBroker(ORM):
@@ -28,3 +30,27 @@ class DelayedOrmBroker(ORM):
 
     def enqueue(self, task: str) -> int:
         return self.get_connection().create(key=self.list_key, payload=task, lock=self.eta).pk
+
+
+def hand_over(
+    func: str,
+    *args: object,
+    name: str,
+    timeout: int,
+    delay: float = 0,
+    queue: str = "",
+    save: bool = True,
+) -> None:
+    """The one way work reaches a django-q2 cluster: at once, or `delay` s from now.
+
+    `queue` names an ALT cluster ("" = the default one); `save=False` keeps no result row
+    (ticks that run every second would only churn the task table).
+    """
+    options: dict[str, object] = {"timeout": timeout, "task_name": name, "save": save}
+    if queue:
+        options["cluster"] = queue
+    if delay:
+        options["broker"] = DelayedOrmBroker(
+            timezone.now() + timedelta(seconds=delay), list_key=queue or None
+        )
+    async_task(func, *args, q_options=options)

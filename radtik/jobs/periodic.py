@@ -32,8 +32,10 @@ def enqueue_for_all_tenants(kind: str) -> int:
 
 
 def redeliver_stuck_jobs() -> int:
-    """Every schema, platform included: queued jobs never handed to the cluster go again."""
+    """Every schema, platform included: queued jobs never handed to the cluster go again, and
+    swept kinds with live jobs get their chain of ticks back if it died."""
     from radtik.jobs.services import job_redeliver_stuck
+    from radtik.jobs.sweep import sweeps_revive
 
     schemas = [
         get_public_schema_name(),
@@ -45,6 +47,7 @@ def redeliver_stuck_jobs() -> int:
     for schema in schemas:
         with schema_context(schema):
             count += len(job_redeliver_stuck())
+            sweeps_revive(schema)
     return count
 
 

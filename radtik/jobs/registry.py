@@ -20,6 +20,9 @@ class JobKind:
     name: str
     func: JobFunc
     on_failed: Callable[[Job], None] | None = None
+    # Kinds with many short periodic attempts (probing) are not one task per attempt: handing a
+    # job over means calling sweep(schema_name), and the kind's sweep claims it when due.
+    sweep: Callable[[str], None] | None = None
 
     @property
     def policy(self) -> JobPolicy:
@@ -38,6 +41,7 @@ def job_kind(
     *,
     on_failed: Callable[[Job], None] | None = None,
     policy: JobPolicy | None = None,
+    sweep: Callable[[str], None] | None = None,
 ) -> Callable[[JobFunc], JobFunc]:
     """Register `func` as the body of jobs of `name`. `policy` is for kinds defined outside the
     product (tests); product kinds keep theirs in policies.POLICIES."""
@@ -45,7 +49,7 @@ def job_kind(
     def register(func: JobFunc) -> JobFunc:
         if policy is not None:
             POLICIES[name] = policy
-        _KINDS[name] = JobKind(name=name, func=func, on_failed=on_failed)
+        _KINDS[name] = JobKind(name=name, func=func, on_failed=on_failed, sweep=sweep)
         return func
 
     return register

@@ -18,7 +18,7 @@ from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
 from radtik.jobs.context import JobCancelled, JobContext, RetryAfter
 from radtik.jobs.models import Job, JobLogLine
 from radtik.jobs.registry import get_kind
-from radtik.jobs.services import job_publish, job_schedule_next_attempt
+from radtik.jobs.services import job_fail, job_publish, job_schedule_next_attempt, job_succeed
 
 logger = logging.getLogger("radtik.jobs")
 
@@ -48,7 +48,7 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
                 message=f"attempt {job.attempts} was interrupted (worker stopped or timed out)",
             )
             if job.attempts >= job.max_attempts:
-                _finish_failed(job, f"Interrupted on its last attempt ({job.attempts}).")
+                job_fail(job, f"Interrupted on its last attempt ({job.attempts}).")
                 return None
         job.attempts += 1
         job.status = JobStatus.RUNNING
@@ -98,37 +98,9 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
                 )
                 job_schedule_next_attempt(job, error=error, delay=delay)
                 return "retrying"
-            _finish_failed(job, error)
+            job_fail(job, error)
         return "failed"
-    with transaction.atomic():
-        job.refresh_from_db()
-        if job.status == JobStatus.CANCELLED:
-            return "cancelled"
-        job.status = JobStatus.SUCCEEDED
-        job.progress = 100
-        job.result = result
-        job.error = ""
-        job.finished_at = timezone.now()
-        job.message = job.message if job.stage else "Completed"
-        job.save()
-        JobLogLine.objects.create(job=job, stage=job.stage, message="completed")
-        job_publish(job, "job.succeeded")
-    return "succeeded"
-
-
-def _finish_failed(job: Job, error: str) -> None:
-    """Called inside the transaction that ends the job: its kind's consequences (on_failed)
-    commit together with the failed status, whichever way the last attempt ended."""
-    job.status = JobStatus.FAILED
-    job.error = error
-    job.finished_at = timezone.now()
-    job.message = f"Failed after {job.attempts} attempt(s): {error}"[:500]
-    job.save()
-    JobLogLine.objects.create(job=job, level=LogLevel.ERROR, stage=job.stage, message=error)
-    job_publish(job, "job.failed", line=error, level=LogLevel.ERROR)
-    on_failed = get_kind(job.kind).on_failed
-    if on_failed is not None:
-        on_failed(job)
+    return "succeeded" if job_succeed(job, result) else "cancelled"
 
 
 def _describe(exc: Exception) -> str:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from radtik.audit.services import audit_record
 from radtik.events import publish
-from radtik.jobs.broker import DelayedOrmBroker
+from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
 from radtik.jobs.models import Job, JobLogLine
 from radtik.jobs.registry import get_kind
@@ -62,18 +63,23 @@ def job_enqueue(
 def _deliver_on_commit(job: Job, *, delay: float) -> None:
     schema_name = connection.schema_name
     attempt = job.attempts + 1
-    policy = get_kind(job.kind).policy
-    name = f"{job.kind}:{schema_name}:{job.pk}:{attempt}"
+    kind = get_kind(job.kind)
+    policy = kind.policy
 
     def deliver() -> None:
-        options: dict[str, Any] = {"timeout": policy.effective_timeout, "task_name": name}
-        if policy.queue:
-            options["cluster"] = policy.queue
-        if delay:
-            options["broker"] = DelayedOrmBroker(
-                timezone.now() + timedelta(seconds=delay), list_key=policy.queue or None
+        if kind.sweep is not None:
+            kind.sweep(schema_name)  # the kind's sweep claims the job once it is due
+        else:
+            hand_over(
+                RUNNER,
+                schema_name,
+                job.pk,
+                attempt,
+                name=f"{job.kind}:{schema_name}:{job.pk}:{attempt}",
+                timeout=policy.effective_timeout,
+                delay=delay,
+                queue=policy.queue,
             )
-        async_task(RUNNER, schema_name, job.pk, attempt, q_options=options)
         Job.objects.filter(pk=job.pk, delivered_attempt__lt=attempt).update(
             delivered_attempt=attempt
         )
@@ -85,14 +91,13 @@ def _deliver_on_commit(job: Job, *, delay: float) -> None:
 def job_redeliver_stuck(*, older_than: float = 60) -> list[Job]:
     """Hand over again queued jobs whose next attempt never reached the cluster."""
     cutoff = timezone.now() - timedelta(seconds=older_than)
-    stuck = list(
-        Job.objects.filter(
-            status=JobStatus.QUEUED, delivered_attempt__lte=models.F("attempts")
-        ).filter(
-            models.Q(next_attempt_at__lte=cutoff)
-            | models.Q(next_attempt_at__isnull=True, created_at__lte=cutoff)
-        )
+    candidates = Job.objects.filter(
+        status=JobStatus.QUEUED, delivered_attempt__lte=F("attempts")
+    ).filter(
+        Q(next_attempt_at__lte=cutoff) | Q(next_attempt_at__isnull=True, created_at__lte=cutoff)
     )
+    # Swept kinds are handed over once per job, not per attempt (sweep.sweeps_revive).
+    stuck = [job for job in candidates if get_kind(job.kind).sweep is None]
     for job in stuck:
         JobLogLine.objects.create(
             job=job,
@@ -119,6 +124,119 @@ def job_schedule_next_attempt(job: Job, *, error: str, delay: float) -> None:
     )
     job_publish(job, "job.retrying", line=job.message, level=LogLevel.WARNING)
     _deliver_on_commit(job, delay=delay)
+
+
+def job_succeed(job: Job, result: dict[str, Any] | None) -> bool:
+    """End a running job successfully; False when someone cancelled it meanwhile."""
+    with transaction.atomic():
+        job.refresh_from_db()
+        if job.status == JobStatus.CANCELLED:
+            return False
+        job.status = JobStatus.SUCCEEDED
+        job.progress = 100
+        job.result = result
+        job.error = ""
+        job.finished_at = timezone.now()
+        job.next_attempt_at = None
+        job.message = job.message if job.stage else "Completed"
+        job.save()
+        JobLogLine.objects.create(job=job, stage=job.stage, message="completed")
+        job_publish(job, "job.succeeded")
+    return True
+
+
+def job_fail(job: Job, error: str) -> None:
+    """End a job as failed. Call inside the transaction that ends it: its kind's consequences
+    (on_failed) commit together with the failed status, whichever way the last attempt ended."""
+    job.status = JobStatus.FAILED
+    job.error = error
+    job.finished_at = timezone.now()
+    job.next_attempt_at = None
+    job.message = f"Failed after {job.attempts} attempt(s): {error}"[:500]
+    job.save()
+    JobLogLine.objects.create(job=job, level=LogLevel.ERROR, stage=job.stage, message=error)
+    job_publish(job, "job.failed", line=error, level=LogLevel.ERROR)
+    on_failed = get_kind(job.kind).on_failed
+    if on_failed is not None:
+        on_failed(job)
+
+
+def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
+    """Start the next attempt of up to `limit` due jobs of a swept kind, in one transaction.
+
+    A claimed job is `running` with next_attempt_at = now + `lease`: a sweep that died leaves it
+    so, and past the lease the attempt counts as interrupted and the job is claimed again (as the
+    runner does for a dead worker). Each claimed job carries `due_at`, when its attempt was due.
+    Claiming publishes nothing: the attempt's outcome does.
+    """
+    now = timezone.now()
+    due = Q(status=JobStatus.QUEUED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    lost = Q(status=JobStatus.RUNNING, next_attempt_at__lte=now)
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(due | lost, kind=kind)
+            .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")[:limit]
+        )
+        claimed: list[Job] = []
+        lines: list[JobLogLine] = []
+        for job in jobs:
+            if job.status == JobStatus.RUNNING:
+                message = f"attempt {job.attempts} was interrupted (worker stopped or timed out)"
+                if job.attempts >= job.max_attempts:
+                    job_fail(job, f"Interrupted on its last attempt ({job.attempts}).")
+                    continue
+                lines.append(JobLogLine(job=job, level=LogLevel.WARNING, message=message))
+            job.due_at = job.next_attempt_at or now  # not a field: for the batch's schedule
+            job.attempts += 1
+            job.status = JobStatus.RUNNING
+            job.started_at = job.started_at or now
+            job.next_attempt_at = now + timedelta(seconds=lease)
+            job.message = f"Attempt {job.attempts} of {job.max_attempts}"
+            claimed.append(job)
+            lines.append(JobLogLine(job=job, message=f"attempt {job.attempts} started"))
+        fields = ["attempts", "status", "started_at", "next_attempt_at", "message"]
+        Job.objects.bulk_update(claimed, fields)
+        JobLogLine.objects.bulk_create(lines)
+    return claimed
+
+
+def job_attempts_failed(failures: Sequence[tuple[Job, str, datetime]]) -> None:
+    """Record failed attempts of claimed jobs in bulk, as (job, error, next attempt at).
+
+    Jobs with attempts left go back to queued; the rest fail (with their kind's on_failed). Each
+    job's own watchers get one event; the tenant's job list is not told of every attempt.
+    """
+    by_pk = {job.pk: (job, error, retry_at) for job, error, retry_at in failures}
+    with transaction.atomic():
+        still_running = set(
+            Job.objects.select_for_update()
+            .filter(pk__in=by_pk, status=JobStatus.RUNNING)
+            .values_list("pk", flat=True)
+        )  # a job cancelled during its attempt stays cancelled
+        retrying: list[Job] = []
+        lines: list[JobLogLine] = []
+        for pk in sorted(still_running):
+            job, error, retry_at = by_pk[pk]
+            if job.attempts >= job.max_attempts:
+                job_fail(job, error)
+                continue
+            wait = max(0.0, (retry_at - timezone.now()).total_seconds())
+            job.status = JobStatus.QUEUED
+            job.error = error
+            job.next_attempt_at = retry_at
+            job.message = f"Attempt {job.attempts} failed; retrying in {wait:.0f} s"
+            retrying.append(job)
+            line = (
+                f"attempt {job.attempts} of {job.max_attempts} failed: {error}; "
+                f"next attempt in {wait:.0f} s"
+            )
+            lines.append(JobLogLine(job=job, level=LogLevel.WARNING, message=line))
+            job_publish(job, "job.retrying", line=line, level=LogLevel.WARNING, list_too=False)
+        Job.objects.bulk_update(retrying, ["status", "error", "next_attempt_at", "message"])
+        JobLogLine.objects.bulk_create(lines)
 
 
 def job_retry(*, job: Job, actor: Any = None) -> Job:
@@ -181,8 +299,11 @@ def job_payload(job: Job) -> dict[str, Any]:
     }
 
 
-def job_publish(job: Job, event: str, *, line: str = "", level: str = LogLevel.INFO) -> None:
-    """Push a job change to `jobs` (every job of the tenant) and `job.<id>` (its own page).
+def job_publish(
+    job: Job, event: str, *, line: str = "", level: str = LogLevel.INFO, list_too: bool = True
+) -> None:
+    """Push a job change to `job.<id>` (its own page) and, with `list_too`, to `jobs` (every job
+    of the tenant).
 
     JSON clients read the payload; HTMX pages swap the rendered fragments by id.
     """
@@ -197,5 +318,6 @@ def job_publish(job: Job, event: str, *, line: str = "", level: str = LogLevel.I
             "jobs/partials/log_line.html",
             {"job": job, "line": line, "level": level, "at": timezone.now()},
         )
-    publish(tenant_id, "jobs", event, payload, html=html)
+    if list_too:
+        publish(tenant_id, "jobs", event, payload, html=html)
     publish(tenant_id, f"job.{job.pk}", event, payload, html=html)

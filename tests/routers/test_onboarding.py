@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
+from types import SimpleNamespace
 
 import pytest
 from django_tenants.utils import schema_context
@@ -205,6 +207,27 @@ def test_fault_midway_rolls_back_and_retry_succeeds(
     retried, _ = deploy_and_watch(daphne_server, admin, client, router_id)
     assert retried.status == "succeeded", retried.error
     assert wait_status(router_id, {"active"}, 1)
+
+
+def test_a_silent_router_does_not_hold_up_the_others(routeros_farm, client):
+    """A router that accepts TCP but never answers waits out its probe timeout (5 s) in a thread
+    of its own; a router added next to it is probed and online meanwhile."""
+    silent = socket.create_server(("127.0.0.1", 0))  # never accepts, never answers
+    try:
+        address = SimpleNamespace(host="127.0.0.1", port=silent.getsockname()[1])
+        hung = create_router(client, address, "hung")["router"]["id"]
+        sim = routeros_farm(1)[0]
+        fine = create_router(client, sim, "fine")
+        sim.apply_bootstrap(identity="fine", api_user="api-fine", password=fine["token"])
+        wait_status(fine["router"]["id"], {"online"}, 2.5)
+        probe = latest_job("routers.probe", hung)
+        assert (probe.status, probe.attempts) == ("running", 1)  # still in its first probe
+        deadline = time.monotonic() + 8
+        while "within 5s" not in wait_status(hung, {"config_pending"}, 1).last_error:
+            assert time.monotonic() < deadline, "the silent router's probe never timed out"
+            time.sleep(0.2)
+    finally:
+        silent.close()
 
 
 def test_unreachable_router_ends_connection_failed(routeros_farm, client):

@@ -35,3 +35,13 @@ def truncate_test_data(*, keep_tenants: set[str]) -> None:
             "DELETE FROM public.tenants_domain WHERE tenant_id NOT IN "
             "(SELECT id FROM public.tenants_tenant)"
         )
+    forget_sweeps()
+
+
+def forget_sweeps() -> None:
+    """The broker rows of the sweeps' ticks were just truncated: their chains are gone too."""
+    from radtik.redis_client import redis_client, redis_key
+
+    client = redis_client()
+    for key in client.scan_iter(redis_key("sweep", "*")):
+        client.delete(key)

@@ -9,6 +9,7 @@ from django.db import connection
 
 from radtik.jobs.policies import JobPolicy
 from radtik.jobs.registry import job_kind
+from radtik.jobs.sweep import Sweep, sweep_register
 
 
 def _record_run(ctx) -> None:
@@ -68,3 +69,30 @@ def progress(ctx):
 @job_kind("test.payments_queue", policy=JobPolicy(attempts=1, timeout=5, queue="payments"))
 def on_payments_queue(ctx):
     return {"pid": os.getpid()}
+
+
+def _swept_run(claimed: dict) -> None:
+    """Each attempt fails until attempt `succeed_on` (param, default 3)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from radtik.jobs.services import job_attempts_failed, job_succeed
+
+    for schema, jobs in claimed.items():
+        with schema_context(schema):
+            early = [job for job in jobs if job.attempts < job.params.get("succeed_on", 3)]
+            retry_at = timezone.now() + timedelta(seconds=0.2)
+            job_attempts_failed([(job, "not yet", retry_at) for job in early])
+            for job in jobs:
+                if job not in early:
+                    job_succeed(job, {"succeeded_on": job.attempts})
+
+
+SWEPT = Sweep(kind="test.swept", run=_swept_run, tick_seconds=0.2, limit=100, lease=1)
+
+
+@job_kind("test.swept", policy=JobPolicy(attempts=5, timeout=5), sweep=sweep_register(SWEPT))
+def swept(ctx):
+    raise AssertionError("a swept kind's attempts never reach the runner")
