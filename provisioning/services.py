@@ -9,15 +9,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 
 from provisioning.config import validate_service_config
 from provisioning.models import RouterConfig, RouterInterface
 from radius.models import RadiusServer
 from radtik.audit.services import audit_record
+from radtik.events import publish
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from radtik.tenancy import current_tenant_id
 from routers.choices import RouterStatus
 from routers.connection import router_session
 from routers.models import Router
@@ -75,11 +79,49 @@ def discovery_run(ctx: JobContext) -> dict[str, Any]:
         )
         router.routeros_version = resource.version
         router.save(update_fields=["routeros_version"])
+        publish_interfaces(router)
     return {
         "identity": identity.name,
         "version": resource.version,
         "interfaces": [{"name": i.name, "type": i.type, "running": i.running} for i in found],
     }
+
+
+def discovery_gave_up(job: Job) -> None:
+    router = Router.objects.filter(pk=job.params.get("router_id")).first()
+    if router is not None:
+        publish_interfaces(router, error=job.error)
+
+
+def publish_interfaces(router: Router, *, error: str = "") -> None:
+    """Stage 3's table and stage 4's interface selects, swapped in on the open router page (the
+    selects keep the saved configuration's choices)."""
+    interfaces = router_interfaces(router=router)
+    config = router.configs.first()
+    saved = config.config if config else {}
+    context = {
+        "router": router,
+        "interfaces": interfaces,
+        "interfaces_stale": interfaces_stale(router),
+        "discovery_error": error[:500],
+    }
+    html = render_to_string("routers/partials/interfaces.html", context)
+    for section in ("hotspot", "pppoe"):
+        selected = saved.get(section, {}).get("interfaces", [])
+        html += render_to_string(
+            "routers/partials/interface_select.html",
+            {**context, "section": section, "selected": selected},
+        )
+    hint = "" if interfaces else "Pick interfaces once discovery (stage 3) has found them."
+    html += format_html('<p id="router-{}-interfaces-hint" class="muted">{}</p>', router.pk, hint)
+    payload = {
+        "router_id": router.pk,
+        "interfaces": [{"name": i.name, "type": i.type, "running": i.running} for i in interfaces],
+        "error": error[:500],
+    }
+    publish(
+        current_tenant_id(), f"router.{router.pk}", "RouterInterfacesDiscovered", payload, html=html
+    )
 
 
 def plan_run(ctx: JobContext) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from provisioning.services import (
     DEPLOY_KIND,
     DISCOVER_KIND,
     PLAN_KIND,
+    discovery_gave_up,
     discovery_run,
     plan_run,
 )
@@ -15,5 +16,5 @@ job_kind(PROBE_KIND, on_failed=router_probe_gave_up, sweep=sweep_register(PROBE_
     router_probe_run
 )
 job_kind(DEPLOY_KIND)(router_deploy_run)
-job_kind(DISCOVER_KIND)(discovery_run)
+job_kind(DISCOVER_KIND, on_failed=discovery_gave_up)(discovery_run)
 job_kind(PLAN_KIND)(plan_run)

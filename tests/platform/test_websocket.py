@@ -34,7 +34,7 @@ def enqueue_in(schema: str, kind: str):
         connection.close()
 
 
-async def connect(port: int, host: str, cookie: str = ""):
+async def connect(port: int, host: str, cookie: str = "", query: str = ""):
     import websockets
 
     headers = {"Origin": f"http://{host}:{port}"}
@@ -42,7 +42,7 @@ async def connect(port: int, host: str, cookie: str = ""):
         headers["Cookie"] = cookie
     # The URI carries the tenant's host name (Host header); the socket goes to loopback.
     return await websockets.connect(
-        f"ws://{host}:{port}/ws/",
+        f"ws://{host}:{port}/ws/{query}",
         host="127.0.0.1",
         port=port,
         additional_headers=headers,

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from radius.services import radius_server_create
 from radtik.jobs.models import Job
 from routers.models import Router
-from tests.platform.test_websocket import connect, session_cookie, subscribe
+from tests.platform.test_websocket import collect_until, connect, session_cookie, subscribe
 from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
@@ -207,6 +207,44 @@ def test_fault_midway_rolls_back_and_retry_succeeds(
     retried, _ = deploy_and_watch(daphne_server, admin, client, router_id)
     assert retried.status == "succeeded", retried.error
     assert wait_status(router_id, {"active"}, 1)
+
+
+def test_the_open_router_page_gets_the_interfaces_once_discovered(
+    routeros_farm, client, admin, daphne_server
+):
+    """Coming online starts discovery; the page watching router.<id> gets stage 3's table and
+    stage 4's interface choices without a reload."""
+    sim = routeros_farm(1)[0]
+    created = create_router(client, sim, "edge")
+    router_id = created["router"]["id"]
+    cookie = session_cookie("alpha", admin)
+
+    async def scenario():
+        # As the page does: html fragments of the router's topic.
+        page = await connect(
+            daphne_server, "alpha.localhost", cookie, f"?format=html&topics=router.{router_id}"
+        )
+        api = await connect(daphne_server, "alpha.localhost", cookie)
+        await subscribe(api, f"router.{router_id}")
+        await asyncio.to_thread(
+            sim.apply_bootstrap, identity="edge", api_user="api-edge", password=created["token"]
+        )
+        events = await collect_until(api, "RouterInterfacesDiscovered", timeout=15)
+        async with asyncio.timeout(5):
+            while f'id="router-{router_id}-interfaces"' not in (html := await page.recv()):
+                pass
+        await page.close()
+        await api.close()
+        return events, html
+
+    events, html = asyncio.run(scenario())
+    assert [m["event"] for m in events][:2] == ["RouterConnected", "RouterStatusUpdated"]
+    assert {"name": "ether1", "type": "ether", "running": True} in events[-1]["payload"][
+        "interfaces"
+    ]
+    assert "<td>ether1</td>" in html
+    select = html.split(f'id="router-{router_id}-hotspot-interfaces"')[1].split("</select>")[0]
+    assert '<option value="ether2">' in select
 
 
 def test_a_silent_router_does_not_hold_up_the_others(routeros_farm, client):
