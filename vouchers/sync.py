@@ -12,7 +12,7 @@ from radius.client import AgentClient, AgentUnavailable
 from radius.models import RadiusServer
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
-from vouchers.choices import SyncStatus, VoucherStatus
+from vouchers.choices import SyncStatus, ValidityMode, VoucherStatus
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 from vouchers.services import publish_batch
 
@@ -33,6 +33,11 @@ def radius_user(voucher: Voucher, profile: VoucherProfile) -> dict[str, Any]:
         "rate_limit": profile.rate_limit or None,
         "simultaneous_use": profile.simultaneous_use,
         "expires_at": profile.expires_at.isoformat() if profile.expires_at else None,
+        "valid_after_first_use": (
+            profile.validity_seconds
+            if profile.validity_mode == ValidityMode.AFTER_FIRST_USE
+            else None
+        ),
     }
 
 

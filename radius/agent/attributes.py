@@ -110,6 +110,9 @@ def user_rows(item: Any) -> UserRows:
         reply.append(("Session-Timeout", "=", str(time_limit)))
     if expiration := _expiration(item.get("expires_at")):
         check.append(("Expiration", ":=", expiration))
+    if after_first_use := _limit(item, "valid_after_first_use", UINT32_MAX):
+        # sqlcounter "expire_on_login": seconds since the first session's start in radacct.
+        check.append(("Expire-After", ":=", str(after_first_use)))
     if rate_limit := _text(item, "rate_limit", 253):
         if not RATE_LIMIT.fullmatch(rate_limit):
             raise ValueError("rate_limit must be MikroTik's rx/tx form, e.g. 2M/5M")

@@ -3,7 +3,8 @@
 Configured as PROTOCOLS.md says: a copy of /etc/freeradius/3.0 running as the current user
 (user/group commented out), without EAP, listening on 127.0.0.1 only, the sql module pointed at
 the agent's SQLite file or PostgreSQL database, sql in session{} for Simultaneous-Use, and
-sqlcounter's noresetcounter in authorize for Max-All-Session. Access-Requests go out with pyrad.
+sqlcounter's noresetcounter (Max-All-Session) and expire_on_login (Expire-After) in authorize.
+Access-Requests go out with pyrad.
 """
 
 from __future__ import annotations
@@ -46,11 +47,22 @@ ATTRIBUTE Acct-Input-Octets 42 integer
 ATTRIBUTE Acct-Output-Octets 43 integer
 ATTRIBUTE Acct-Session-Id 44 string
 ATTRIBUTE Acct-Session-Time 46 integer
+ATTRIBUTE Event-Timestamp 55 date
 ATTRIBUTE Message-Authenticator 80 octets
 ATTRIBUTE Acct-Interim-Interval 85 integer
 VALUE Acct-Status-Type Start 1
 VALUE Acct-Status-Type Stop 2
 VALUE Acct-Status-Type Interim-Update 3
+"""
+
+
+SQLITE_EXPIRE_ON_LOGIN = """\
+query = "\\
+\tSELECT MAX(CAST(strftime('%%s', 'now') AS INTEGER) - acctstarttime, 0) \\
+\tFROM radacct \\
+\tWHERE username = '%{${key}}' \\
+\tORDER BY acctstarttime \\
+\tLIMIT 1;"
 """
 
 
@@ -124,9 +136,11 @@ def _default_site(text: str, auth_port: int, acct_port: int) -> str:
     # EAP needs certificates and a TLS setup the hotspot tests do not use.
     text = re.sub(r"^\teap \{\n.*?^\t\}\n", "", text, count=1, flags=re.M | re.S)
     text = re.sub(r"^(\s*)eap\s*$", r"\1#eap", text, flags=re.M)
-    # Cumulative time (Max-All-Session) before expiration, so both can shorten Session-Timeout.
+    # Cumulative time (Max-All-Session) and validity after first use (Expire-After) before
+    # expiration, so all can shorten Session-Timeout.
     text = text.replace(
-        "\texpiration\n\tlogintime\n", "\tnoresetcounter\n\texpiration\n\tlogintime\n"
+        "\texpiration\n\tlogintime\n",
+        "\tnoresetcounter\n\texpire_on_login\n\texpiration\n\tlogintime\n",
     )
     # Simultaneous-Use is counted from radacct by the sql module.
     return text.replace("session {\n#\tradutmp\n", "session {\n\tsql\n#\tradutmp\n")
@@ -157,6 +171,10 @@ def configure(root: Path, *, db: str, auth_port: int, acct_port: int) -> None:
             "WHERE username = '%{SQL-User-Name}' \\\n\tAND acctstoptime IS NULL",
         )
     )
+    # Its sqlite expire_on_login query uses NOW() and GREATEST(), which SQLite lacks, and reads
+    # acctstarttime as a date where the sqlite queries store epoch seconds.
+    counter = root / "mods-config" / "sql" / "counter" / "sqlite" / "expire_on_login.conf"
+    counter.write_text(SQLITE_EXPIRE_ON_LOGIN)
     for module in ("sql", "sqlcounter"):
         link = root / "mods-enabled" / module
         if not link.exists():
@@ -206,9 +224,17 @@ class FreeRadius:
         }
         return AuthResult(reply.code == AccessAccept, values)
 
-    def account(self, username: str, status: str, session_id: str, session_time: int = 0) -> None:
-        """An Accounting-Request (Start, Interim-Update or Stop) as a NAS would send it; FreeRADIUS
-        writes radacct, which Simultaneous-Use and Max-All-Session count."""
+    def account(
+        self,
+        username: str,
+        status: str,
+        session_id: str,
+        session_time: int = 0,
+        at: float | None = None,
+    ) -> None:
+        """An Accounting-Request (Start, Interim-Update or Stop) as a NAS would send it, at epoch
+        `at` (Event-Timestamp; default now); FreeRADIUS writes radacct, which Simultaneous-Use,
+        Max-All-Session and Expire-After count."""
         client = Client(
             server="127.0.0.1", acctport=self.acct_port, secret=SECRET, dict=self._dictionary
         )
@@ -220,6 +246,8 @@ class FreeRadius:
             Acct_Session_Time=session_time,
             NAS_IP_Address="127.0.0.1",
         )
+        if at is not None:
+            request["Event-Timestamp"] = int(at)
         try:
             reply = client.SendPacket(request)
         except Timeout:

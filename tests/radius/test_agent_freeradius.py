@@ -6,6 +6,7 @@ the checks.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +21,9 @@ VOUCHER = {
     "simultaneous_use": 1,
     "expires_at": None,
 }
+
+
+ONCE = {"username": "ONCE1", "password": "W4TX9CAD", "valid_after_first_use": 3600}
 
 
 def moment(**delta: float) -> str:
@@ -74,6 +78,17 @@ def test_freeradius_answers_from_what_the_agent_wrote(backend, request, radius_a
     radius.account("SMALL1", "Start", "sess-2")
     radius.account("SMALL1", "Stop", "sess-2", session_time=200)
     assert not radius.auth("SMALL1", "W4TX9CAD").accepted
+
+    # Valid for an hour after first use: the clock starts at the first session in radacct.
+    agent.call("POST", "/batch", json={"vouchers": [ONCE]})
+    accepted, attributes = radius.auth("ONCE1", "W4TX9CAD")
+    assert accepted and attributes["Session-Timeout"] == "3600", radius.tail()
+    radius.account("ONCE1", "Start", "once-1", at=time.time() - 600)  # first used 10 min ago
+    radius.account("ONCE1", "Stop", "once-1", session_time=60)
+    accepted, attributes = radius.auth("ONCE1", "W4TX9CAD")
+    assert accepted and 2990 <= int(attributes["Session-Timeout"]) <= 3000, attributes
+    radius.account("ONCE1", "Start", "once-0", at=time.time() - 7200)  # ... 2 hours ago
+    assert not radius.auth("ONCE1", "W4TX9CAD").accepted
 
     # Deleted: rejected at once.
     assert agent.call("DELETE", "/users/HSK7M3PQ").json() == {"deleted": 1}

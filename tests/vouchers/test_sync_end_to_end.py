@@ -32,6 +32,8 @@ def setup_batch(client, agent, count: int) -> dict:
             "data_limit": 6 * 2**30,
             "rate_limit": "2M/5M",
             "simultaneous_use": 1,
+            "validity_mode": "after_first_use",
+            "validity_seconds": 86400,
             "price": "20",
         },
         content_type="application/json",
@@ -78,7 +80,12 @@ def test_batch_syncs_and_freeradius_answers(operator, radius_agent, freeradius):
             "SELECT max(n) FROM (SELECT count(*) n FROM radcheck GROUP BY username)"
         ).fetchone()[0]
         users = conn.execute("SELECT count(DISTINCT username) FROM radcheck").fetchone()[0]
-    assert per_user == 3 and users == 1000
+        validity = conn.execute(
+            "SELECT value FROM radcheck WHERE username = ? AND attribute = 'Expire-After'",
+            [voucher.username],
+        ).fetchall()
+    assert per_user == 4 and users == 1000
+    assert validity == [("86400",)]  # a day after first use, counted by FreeRADIUS
 
     # Deleting the voucher removes it from RADIUS (in the background).
     delete = operator.post(f"/api/vouchers/{voucher.pk}/disable/")
