@@ -1,7 +1,8 @@
 """`make run`: the whole product on one machine.
 
 Embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, migrations, a system admin,
-the demo tenant `acme`, then daphne (HTTP + websockets) and a qcluster until Ctrl-C.
+the demo tenant `acme`, then daphne (HTTP + websockets, radtik.webserver: one process per core)
+and the task clusters until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -144,17 +145,9 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         ),
+        # HTTP + websockets: one daphne per core (WEB_PROCESSES) on the one port.
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "0.0.0.0",
-                "-p",
-                port,
-                "radtik.asgi:application",
-            ],
+            [sys.executable, "-m", "radtik.webserver", "-b", "0.0.0.0", "-p", port],
             cwd=ROOT,
             env=env,
         ),
