@@ -50,6 +50,17 @@ from radtik.jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
+# What recording Daraja's outcome changes on a payment (the rest of the row stays as it was).
+RESULT_FIELDS = [
+    "result_code",
+    "result_desc",
+    "paid_amount",
+    "resolved_via",
+    "resolved_at",
+    "status",
+    "status_reason",
+    "receipt",
+]
 
 
 class PaymentPushFailed(Exception):
@@ -253,7 +264,7 @@ def _record_result(
         payment.status_reason = f"M-Pesa receipt {receipt} was already used by another payment."
     else:
         payment.receipt = receipt or None
-    payment.save()
+    payment.save(update_fields=RESULT_FIELDS)
     audit_record(
         actor=None,
         action=f"payment.result.{via}",
@@ -278,7 +289,8 @@ def payment_callback_record(
     """Store a callback as it arrived and, if it is the first word on a known payment, queue
     ProcessPayment (on commit). Never raises for anything a caller can send."""
     text = body[:MAX_CALLBACK_BYTES].decode("utf-8", errors="replace")
-    config = DarajaSettings.objects.first()
+    # Only what the check needs: the Daraja credentials are encrypted and decrypted on load.
+    config = DarajaSettings.objects.only("callback_secret", "enforce_ip_allowlist").first()
     if config is None or not hmac.compare_digest(secret.encode(), config.callback_secret.encode()):
         return _store_rejected(
             text, remote_addr, CallbackOutcome.REFUSED, "unknown callback secret", 404
