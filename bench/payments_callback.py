@@ -1,16 +1,17 @@
 """M-Pesa callback latency under wrk at ~200 req/s through daphne, and callback → RADIUS-ready.
 
-Real processes on loopback: daphne (radtik.asgi), a qcluster, a RADIUS agent (SQLite). One
-tenant `bench` with Daraja settings, a package on the agent and N pending payments, each with its
-own CheckoutRequestID; wrk posts one success callback per payment (each a first delivery), paced
-by bench/payments_callback.lua's delay() at a fixed rate. Prints, each beside a baseline from the
-same run:
-- callback latency p50/p90/p99 and the achieved rate vs the same paced load on `GET /login/`;
+Real processes on loopback: daphne (radtik.webserver, as `make run` starts it), the two task
+clusters, a RADIUS agent (SQLite). One tenant `bench` with Daraja settings, a package on the
+agent and N pending payments, each with its own CheckoutRequestID; wrk posts one success
+callback per payment (each a first delivery), paced by bench/payments_callback.lua's delay() at
+a fixed rate. Prints, each beside a baseline from the same run:
+- callback latency p50/p90/p99 and the achieved rate vs the same paced load on `GET /login/`,
+  with the daphne CPU each request cost and how busy the machine was;
 - callback → RADIUS-ready: PaymentCallback.received_at (stored by the view) → the ProcessPayment
   job's finished_at (the credentials were written to the agent just before), median and p90 over
   every accepted callback, vs the same measured for callbacks sent one at a time on an idle system.
 Uses a scratch database on DATABASE_URL's server, dropped afterwards. Env: BENCH_RATE (200),
-BENCH_SECONDS (20), BENCH_CONNECTIONS (32), RADTIK_WORKERS (4).
+BENCH_SECONDS (20), BENCH_CONNECTIONS (32), RADTIK_WORKERS (4), WEB_PROCESSES (one per core).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+from radtik.webserver import default_processes  # noqa: E402
 
 ROOT = scratch.ROOT
 # Production-like request path: no per-query debug bookkeeping. One key for every process.
@@ -41,6 +43,7 @@ os.environ["RADTIK_CHANNEL_PREFIX"] = f"bench{uuid.uuid4().hex[:6]}"
 RATE = int(os.environ.get("BENCH_RATE", "200"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WEB_PROCESSES = default_processes()
 THREADS = 2
 PAYMENTS = int(RATE * SECONDS * 1.5)
 IDLE_ROUNDS = 20
@@ -108,6 +111,33 @@ def wrk(url: str, extra: list[str], script_args: list[str], seconds: int) -> dic
         "p99": p99 / 1000,
         "max": top / 1000,
     }
+
+
+def web_cpu(launcher_pid: int) -> float:
+    """CPU seconds used so far by radtik.webserver's daphne children (Linux /proc)."""
+    children = Path(f"/proc/{launcher_pid}/task/{launcher_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, launcher_pid: int) -> dict[str, float]:
+    """A wrk run plus what it cost: daphne CPU per request and how busy the machine was."""
+    web0, (busy0, total0) = web_cpu(launcher_pid), machine_cpu()
+    figures = run()
+    web1, (busy1, total1) = web_cpu(launcher_pid), machine_cpu()
+    figures["web_cpu_ms"] = (web1 - web0) * 1000 / max(1, figures["requests"])
+    figures["machine_busy"] = (busy1 - busy0) / max(1e-9, total1 - total0)
+    return figures
 
 
 def pct(values: list[float], q: float) -> float:
@@ -198,7 +228,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         py = sys.executable
         daphne = spawn(
-            [py, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "radtik.asgi:application"],
+            [py, "-m", "radtik.webserver", "-b", "127.0.0.1", "-p", str(port)]
+            + ["--processes", str(WEB_PROCESSES)],
             workdir / "daphne.log",
         )
         procs.append(daphne)
@@ -212,7 +243,7 @@ def main() -> None:
         def login_ok():
             try:
                 return requests.get(f"{base}/login/", headers={"Host": HOST}, timeout=2).ok
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still warming up
                 return False
 
         wait_until(login_ok, 30, "daphne serving /login/", daphne)
@@ -227,12 +258,15 @@ def main() -> None:
 
         callback_path = f"/api/payments/mpesa/callback/{config.callback_secret}/"
         wrk(f"{base}/login/", [], [], 3)  # warm-up: imports, connections, templates
-        baseline = wrk(f"{base}/login/", [], [], SECONDS)
-        loaded = wrk(
-            f"{base}{callback_path}",
-            ["-H", "Content-Type: application/json"],
-            [str(bodies)],
-            SECONDS,
+        baseline = measured(lambda: wrk(f"{base}/login/", [], [], SECONDS), daphne.pid)
+        loaded = measured(
+            lambda: wrk(
+                f"{base}{callback_path}",
+                ["-H", "Content-Type: application/json"],
+                [str(bodies)],
+                SECONDS,
+            ),
+            daphne.pid,
         )
         load_end = time.time()
         med = statistics.median
@@ -246,7 +280,8 @@ def main() -> None:
             outcomes = dict(PaymentCallback.objects.values_list("outcome").annotate(n=Count("id")))
         print(
             f"M-Pesa callback POST {callback_path.replace(config.callback_secret, '<secret>')} "
-            f"via daphne (1 process, DEBUG off)"
+            f"via daphne ({WEB_PROCESSES} processes on {os.cpu_count()} cores, radtik.webserver; "
+            f"DEBUG off)"
         )
         print(
             f"  wrk {THREADS} threads, {CONNECTIONS} connections, {SECONDS} s, paced by Lua "
@@ -270,9 +305,15 @@ def main() -> None:
             f"  ratio callback/baseline: p50 {loaded['p50'] / baseline['p50']:.2f}x, "
             f"p99 {loaded['p99'] / baseline['p99']:.2f}x"
         )
+        print(
+            f"  daphne CPU per request: callback {loaded['web_cpu_ms']:.1f} ms, GET /login/ "
+            f"{baseline['web_cpu_ms']:.1f} ms; machine busy {loaded['machine_busy']:.0%} of "
+            f"{os.cpu_count()} cores during the callback load ({baseline['machine_busy']:.0%} "
+            f"during the baseline; clusters, PostgreSQL and wrk included)"
+        )
         if loaded["rate"] < 0.95 * RATE:
             print(
-                f"  NOTE: the target was not reached: daphne is saturated, so the latency is "
+                f"  NOTE: the target was not reached: the machine is saturated, so the latency is "
                 f"mostly queueing behind up to {CONNECTIONS} requests in flight; "
                 f"saturated throughput callback/baseline "
                 f"{loaded['rate'] / baseline['rate']:.2f}x"
