@@ -113,7 +113,9 @@ class DarajaClient:
         )
         logger.info(
             "STK push accepted: checkout=%s phone=%s amount=%s",
-            result.checkout_request_id, mask_phone(msisdn), shillings,
+            result.checkout_request_id,
+            mask_phone(msisdn),
+            shillings,
         )
         return result
 

@@ -36,8 +36,7 @@ _MEANINGS = [
     ),
     ResultCodeMeaning(
         1001,
-        "Unable to lock subscriber, a transaction is already in process for the current "
-        "subscriber",
+        "Unable to lock subscriber, a transaction is already in process for the current subscriber",
         "Customer already had another M-Pesa transaction in progress.",
         "Another M-Pesa transaction is in progress on your phone. Wait a minute and try again.",
         True,

@@ -1,8 +1,8 @@
 """A Daraja double for tests and the demo: real HTTP + JSON, scenarios, recorded traffic.
 
-    with DarajaSimulator() as sim:
-        sim.scenario(phone="0712345678", result_code=1032, delay=0.2)
-        client = DarajaClient(sim.client_config())
+with DarajaSimulator() as sim:
+    sim.scenario(phone="0712345678", result_code=1032, delay=0.2)
+    client = DarajaClient(sim.client_config())
 """
 
 from billing.mpesa.simulator.backend import Credentials

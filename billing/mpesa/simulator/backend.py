@@ -97,7 +97,11 @@ class DarajaBackend:
 
     # -- HTTP entry point ----------------------------------------------------------------------
     def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
         body: dict[str, Any] | None,
     ) -> Reply:
         if path == OAUTH_PATH and method == "GET":

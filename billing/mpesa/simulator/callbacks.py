@@ -49,7 +49,9 @@ class CallbackSender:
         if not txn.scenario.deliver or txn.scenario.duplicates == 0:
             return
         thread = threading.Thread(
-            target=self._run, args=(txn,), name=f"daraja-sim-callback-{txn.checkout_request_id}",
+            target=self._run,
+            args=(txn,),
+            name=f"daraja-sim-callback-{txn.checkout_request_id}",
             daemon=True,
         )
         with self._lock:
@@ -75,7 +77,8 @@ class CallbackSender:
 
     def _matching(self, checkout_request_id: str | None) -> list[CallbackDelivery]:
         return [
-            d for d in self._deliveries
+            d
+            for d in self._deliveries
             if checkout_request_id is None or d.checkout_request_id == checkout_request_id
         ]
 
@@ -114,8 +117,9 @@ class CallbackSender:
             status, text = response.status_code, response.text[:500]
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
-        delivery = CallbackDelivery(txn.checkout_request_id, txn.callback_url, body, status,
-                                    error, text)
+        delivery = CallbackDelivery(
+            txn.checkout_request_id, txn.callback_url, body, status, error, text
+        )
         with self._lock:
             self._deliveries.append(delivery)
             self._lock.notify_all()

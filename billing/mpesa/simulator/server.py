@@ -60,7 +60,9 @@ class DarajaSimulator:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="daraja-sim",
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="daraja-sim",
             daemon=True,
         )
         self._thread.start()
@@ -132,7 +134,8 @@ class DarajaSimulator:
     def callbacks(self, checkout_request_id: str | None = None) -> list[CallbackDelivery]:
         """Every callback delivery attempted, with the receiver's HTTP status."""
         return [
-            d for d in self._callbacks.deliveries()
+            d
+            for d in self._callbacks.deliveries()
             if checkout_request_id is None or d.checkout_request_id == checkout_request_id
         ]
 
@@ -185,8 +188,9 @@ def _handler_for(sim: DarajaSimulator) -> type[BaseHTTPRequestHandler]:
             body = _json_object(raw)
             reply = sim.backend.handle(self.command, url.path, query, headers, body)
             sim._record(
-                RecordedRequest(self.command, url.path, query, headers, body, reply.status,
-                                reply.body)
+                RecordedRequest(
+                    self.command, url.path, query, headers, body, reply.status, reply.body
+                )
             )
             sim._wait(reply.latency)
             if isinstance(reply.body, dict):
@@ -211,4 +215,3 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
