@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -105,13 +106,11 @@ def main() -> None:
                     ).values_list("job_id", "at"):
                         starts.setdefault(job_id, []).append(at.timestamp())
                     errors = {
-                        silent: sorted(
-                            {
-                                re.sub(r":\d+", ":<port>", r.last_error)[:75]
-                                for r in Router.objects.all()
-                                if (r.api_port == silent_port) == silent
-                            }
-                        )
+                        silent: Counter(
+                            re.sub(r"'[^']*'|:\d+", "…", r.last_error)[:70]
+                            for r in Router.objects.all()
+                            if (r.api_port == silent_port) == silent
+                        ).most_common(2)
                         for silent in (False, True)
                     }
                     silent_jobs = set(
