@@ -42,10 +42,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def child_environment() -> dict[str, str]:
-    """No persistent database connections: under ASGI every request runs in a thread of its own,
-    so each would leave one open until garbage-collected ("too many clients" under load; Django's
-    databases docs: disable them under ASGI, pool instead)."""
-    return {**os.environ, "DB_CONN_MAX_AGE": "0"}
+    """A connection pool instead of persistent connections: under ASGI every request runs in a
+    thread of its own, so each would leave one open until garbage-collected ("too many clients"
+    under load; Django's databases docs: disable them under ASGI, pool instead)."""
+    return {**os.environ, "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "16")}
 
 
 def start_children(

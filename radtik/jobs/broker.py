@@ -46,11 +46,15 @@ def hand_over(
     `queue` names an ALT cluster ("" = the default one); `save=False` keeps no result row
     (ticks that run every second would only churn the task table).
     """
-    options: dict[str, object] = {"timeout": timeout, "task_name": name, "save": save}
+    # Our broker also for "at once": the stock one closes the caller's connection first when it
+    # is "old", which with a pool (CONN_MAX_AGE 0) is always, so every hand-over reconnected.
+    eta = timezone.now() + timedelta(seconds=delay)
+    options: dict[str, object] = {
+        "timeout": timeout,
+        "task_name": name,
+        "save": save,
+        "broker": DelayedOrmBroker(eta, list_key=queue or None),
+    }
     if queue:
         options["cluster"] = queue
-    if delay:
-        options["broker"] = DelayedOrmBroker(
-            timezone.now() + timedelta(seconds=delay), list_key=queue or None
-        )
     async_task(func, *args, q_options=options)

@@ -95,12 +95,13 @@ def start_daphne(tmp_dir: Path) -> tuple[Process, int]:
         [
             sys.executable,
             "-m",
-            "daphne",
+            "radtik.webserver",  # as `make run` serves: daphne with a connection pool
+            "--processes",
+            "1",
             "-b",
             "127.0.0.1",
             "-p",
             str(port),
-            "radtik.asgi:application",
         ],
         tmp_dir / "daphne.log",
         process_env(),
