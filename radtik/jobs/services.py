@@ -33,7 +33,8 @@ def job_enqueue(
     foreground: bool = False,
     max_attempts: int | None = None,
 ) -> Job:
-    """Create a Job in the current schema and hand it to the cluster once the caller commits.
+    """Create a Job in the current schema and hand it to its cluster (which sees it once the
+    caller commits).
 
     `foreground=True` records the job without handing it over: the caller runs it with
     runner.run_in_foreground (management commands that show progress on the terminal).
@@ -53,39 +54,49 @@ def job_enqueue(
     JobLogLine.objects.create(
         job=job, message=f"queued by {user.get_username() if user else 'system'}"
     )
-    # Published before delivery: on-commit callbacks run in order, so watchers see "queued" first.
+    # Sent right after the commit, before any worker can have picked the job up and started it.
     job_publish(job, "job.queued")
     if not foreground:
-        _deliver_on_commit(job, delay=delay)
+        _deliver(job, delay=delay)
     return job
 
 
-def _deliver_on_commit(job: Job, *, delay: float) -> None:
+def _deliver(job: Job, *, delay: float) -> None:
+    """Hand the job's next attempt to its cluster, in the caller's transaction.
+
+    The broker's queue is a table of the same database, so its row commits with the job or not
+    at all, and no worker sees it before the commit. Swept kinds are handed over after commit
+    instead: their sweep must find the job when it looks.
+    """
     schema_name = connection.schema_name
     attempt = job.attempts + 1
     kind = get_kind(job.kind)
+    if kind.sweep is not None:
+        sweep = kind.sweep
+
+        def hand_to_sweep() -> None:
+            sweep(schema_name)  # the kind's sweep claims the job once it is due
+            _mark_delivered(job, attempt)
+
+        # robust: an error in another hook must never keep a committed job from its sweep.
+        transaction.on_commit(hand_to_sweep, robust=True)
+        return
     policy = kind.policy
+    hand_over(
+        RUNNER,
+        schema_name,
+        job.pk,
+        attempt,
+        name=f"{job.kind}:{schema_name}:{job.pk}:{attempt}",
+        timeout=policy.effective_timeout,
+        delay=delay,
+        queue=policy.queue,
+    )
+    _mark_delivered(job, attempt)
 
-    def deliver() -> None:
-        if kind.sweep is not None:
-            kind.sweep(schema_name)  # the kind's sweep claims the job once it is due
-        else:
-            hand_over(
-                RUNNER,
-                schema_name,
-                job.pk,
-                attempt,
-                name=f"{job.kind}:{schema_name}:{job.pk}:{attempt}",
-                timeout=policy.effective_timeout,
-                delay=delay,
-                queue=policy.queue,
-            )
-        Job.objects.filter(pk=job.pk, delivered_attempt__lt=attempt).update(
-            delivered_attempt=attempt
-        )
 
-    # robust: an error in another hook must never keep a committed job from its cluster.
-    transaction.on_commit(deliver, robust=True)
+def _mark_delivered(job: Job, attempt: int) -> None:
+    Job.objects.filter(pk=job.pk, delivered_attempt__lt=attempt).update(delivered_attempt=attempt)
 
 
 def job_redeliver_stuck(*, older_than: float = 60) -> list[Job]:
@@ -104,7 +115,7 @@ def job_redeliver_stuck(*, older_than: float = 60) -> list[Job]:
             level=LogLevel.WARNING,
             message=f"attempt {job.attempts + 1} was never handed to the workers; handing it over",
         )
-        _deliver_on_commit(job, delay=0)
+        _deliver(job, delay=0)
     return stuck
 
 
@@ -123,7 +134,7 @@ def job_schedule_next_attempt(job: Job, *, error: str, delay: float) -> None:
         f"next attempt in {delay:g} s",
     )
     job_publish(job, "job.retrying", line=job.message, level=LogLevel.WARNING)
-    _deliver_on_commit(job, delay=delay)
+    _deliver(job, delay=delay)
 
 
 def job_succeed(job: Job, result: dict[str, Any] | None) -> bool:
@@ -260,7 +271,7 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
         )
         audit_record(actor=actor, action="job.retry", obj=job)
         job_publish(job, "job.queued")
-        _deliver_on_commit(job, delay=0)
+        _deliver(job, delay=0)
     return job
 
 

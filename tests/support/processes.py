@@ -109,9 +109,9 @@ def start_daphne(tmp_dir: Path) -> tuple[Process, int]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{port}/login/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/login/", timeout=5)
             return proc, port
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while starting, or slow on its first request
             if proc.proc.poll() is not None:
                 break
             time.sleep(0.2)
