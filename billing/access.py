@@ -1,5 +1,6 @@
-"""Network access for subscriptions: RADIUS entries through the agent, hotspot users on routers
-in local-user mode, and their removal at expiry. Called from jobs, never from requests."""
+"""Network access for subscriptions: RADIUS entries through the agent, hotspot users or PPPoE
+secrets on routers in local-user mode, and their removal at expiry. Called from jobs, never from
+requests."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing.choices import PaymentStatus, SubscriptionStatus, SyncState
+from billing.choices import PaymentStatus, Service, SubscriptionStatus, SyncState
 from billing.events import payment_publish
 from billing.models import Payment, Subscription
 from radius.client import AgentClient
@@ -85,19 +86,27 @@ def payment_grant_failed(job: Job) -> None:
 
 
 def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
-    """Create or update the hotspot user on a local-user router (no duplicates)."""
+    """Create or update the subscription's hotspot user, or PPPoE secret for a PPPoE package,
+    on a local-user router (no duplicates)."""
     subscription = Subscription.objects.select_related("package", "router").get(pk=subscription_id)
     if subscription.status != SubscriptionStatus.ACTIVE or subscription.router is None:
         return {"skipped": subscription.status}
     package = subscription.package
     with router_session(subscription.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
-        item = api.hotspot_user_upsert(
-            subscription.username,
-            subscription.password,
-            package.router_profile,
-            limit_uptime=package.time_limit,
-            limit_bytes_total=package.data_limit,
-        )
+        if package.service == Service.PPPOE:
+            # A secret has no uptime or byte limits: its end is the subscription's, enforced by
+            # the expiry job; the PPP profile carries the rate limit.
+            item = api.ppp_secret_upsert(
+                subscription.username, subscription.password, package.router_profile
+            )
+        else:
+            item = api.hotspot_user_upsert(
+                subscription.username,
+                subscription.password,
+                package.router_profile,
+                limit_uptime=package.time_limit,
+                limit_bytes_total=package.data_limit,
+            )
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk).update(
             router_state=SyncState.SYNCED, last_error=""
@@ -146,15 +155,23 @@ def subscription_expire(*, subscription: Subscription, actor: Any = None) -> Non
 
 
 def subscription_remove_access(*, subscription: Subscription) -> None:
-    """Remove RADIUS entries, the router's hotspot user and its active sessions. Idempotent."""
+    """Remove RADIUS entries, the router's hotspot user or PPPoE secret, and its active sessions.
+    Idempotent."""
     if subscription.radius_server is not None:
         with _agent(subscription.radius_server) as agent:
             agent.delete([subscription.username])
     if subscription.router is not None:
+        pppoe = subscription.package.service == Service.PPPOE
         with router_session(subscription.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
             if subscription.router.radius_server_id is None:
-                api.hotspot_user_remove(subscription.username)
-            api.hotspot_active_remove_by_user(subscription.username)
+                if pppoe:
+                    api.ppp_secret_remove(subscription.username)
+                else:
+                    api.hotspot_user_remove(subscription.username)
+            if pppoe:
+                api.ppp_active_remove_by_name(subscription.username)
+            else:
+                api.hotspot_active_remove_by_user(subscription.username)
     Subscription.objects.filter(pk=subscription.pk, status=SubscriptionStatus.EXPIRED).update(
         cleanup_pending=False,
         radius_state=SyncState.NOT_NEEDED,
@@ -167,7 +184,7 @@ def subscriptions_cleanup_pending() -> tuple[int, list[str]]:
     done, errors = 0, []
     pending = Subscription.objects.filter(
         status=SubscriptionStatus.EXPIRED, cleanup_pending=True
-    ).select_related("router", "radius_server")
+    ).select_related("router", "radius_server", "package")
     for subscription in pending:
         try:
             subscription_remove_access(subscription=subscription)

@@ -111,7 +111,9 @@ class Package(models.Model):
         help_text="Where credentials go; empty: the router's RADIUS server, if any.",
     )
     router_profile = models.CharField(
-        max_length=100, default="default", help_text="Hotspot user profile on the router."
+        max_length=100,
+        default="default",
+        help_text="Profile on the router: a hotspot user profile, or a PPP profile for PPPoE.",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

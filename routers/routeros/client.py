@@ -266,7 +266,7 @@ class RouterClient:
     def radius_clients(self) -> list[t.RadiusClient]:
         return [t.RadiusClient.from_row(r) for r in self.print("/radius")]
 
-    # -- hotspot conveniences (payments) ---------------------------------------------------------
+    # -- hotspot and PPPoE conveniences (payments) -----------------------------------------------
     def hotspot_user_upsert(
         self,
         name: str,
@@ -285,25 +285,42 @@ class RouterClient:
             "limit_uptime": _duration(limit_uptime),
             "limit_bytes_total": limit_bytes_total or 0,
         }
-        existing = self.find_by_name("/ip/hotspot/user", name)
-        if existing is not None:
-            self.set("/ip/hotspot/user", existing[".id"], **fields)
-            return existing[".id"]
-        return self.add("/ip/hotspot/user", name=name, **fields)
+        return self.upsert_by_name("/ip/hotspot/user", name, **fields)
 
     def hotspot_user_remove(self, name: str) -> bool:
         """Remove a hotspot user by name; False if there was none."""
-        existing = self.find_by_name("/ip/hotspot/user", name)
-        if existing is None:
-            return False
-        self.remove("/ip/hotspot/user", existing[".id"])
-        return True
+        return self.remove_by_name("/ip/hotspot/user", name)
 
     def hotspot_active_remove_by_user(self, name: str) -> int:
         """Disconnect every active hotspot session of `name`; returns how many were removed."""
         ids = [row[".id"] for row in self.print("/ip/hotspot/active", user=name)]
         self.remove("/ip/hotspot/active", *ids)
         return len(ids)
+
+    def ppp_secret_upsert(self, name: str, password: str, profile: str) -> str:
+        """Create or update a PPPoE secret by name; idempotent. Returns the item's `.id`."""
+        return self.upsert_by_name(
+            "/ppp/secret", name, password=password, profile=profile, service="pppoe"
+        )
+
+    def ppp_secret_remove(self, name: str) -> bool:
+        """Remove a PPP secret by name; False if there was none."""
+        return self.remove_by_name("/ppp/secret", name)
+
+    def upsert_by_name(self, menu: str, name: str, **fields: Any) -> str:
+        """Set the item called `name` in `menu`, or add it; idempotent. Returns its `.id`."""
+        existing = self.find_by_name(menu, name)
+        if existing is not None:
+            self.set(menu, existing[".id"], **fields)
+            return existing[".id"]
+        return self.add(menu, name=name, **fields)
+
+    def remove_by_name(self, menu: str, name: str) -> bool:
+        existing = self.find_by_name(menu, name)
+        if existing is None:
+            return False
+        self.remove(menu, existing[".id"])
+        return True
 
     def ppp_active_remove_by_name(self, name: str) -> int:
         ids = [row[".id"] for row in self.print("/ppp/active", name=name)]

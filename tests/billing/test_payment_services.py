@@ -294,3 +294,48 @@ def test_router_user_created_on_third_attempt_after_two_faults(setup, routeros_r
         for row in routeros_router.state.rows("/ip/hotspot/user")
         if row["name"] == subscription.username
     ]
+
+
+def test_pppoe_package_on_a_local_user_router_gets_a_ppp_secret(setup, routeros_router):
+    """A PPPoE package becomes a /ppp/secret (service pppoe, the package's PPP profile), not a
+    hotspot user; paying again updates it; expiry removes it."""
+    with schema_context("alpha"):
+        Router.objects.filter(name="alpha-r1").update(api_port=routeros_router.port)
+        Package.objects.filter(pk=setup["alpha"]["package"].pk).update(
+            service="pppoe", router_profile="pppoe-10M"
+        )
+        payment = setup["alpha"]["payment"]
+        Payment.objects.filter(pk=payment.pk).update(
+            result_code=0, paid_amount=50, resolved_via="callback"
+        )
+        payment_settle(payment_id=payment.pk)
+        job = Job.objects.get(kind=PROVISION_KIND)
+        assert run_job("alpha", job.pk, 1) == "succeeded", Job.objects.get(pk=job.pk).error
+        subscription = Subscription.objects.get()
+
+    def secrets() -> list[dict]:
+        rows = routeros_router.state.rows("/ppp/secret")
+        return [row for row in rows if row["name"] == subscription.username]
+
+    assert [(s["password"], s["profile"], s["service"]) for s in secrets()] == [
+        (subscription.password, "pppoe-10M", "pppoe")
+    ]
+    assert not [
+        row
+        for row in routeros_router.state.rows("/ip/hotspot/user")
+        if row["name"] == subscription.username
+    ]
+    with schema_context("alpha"):
+        from billing.services import subscription_activate
+
+        subscription_activate(
+            customer=subscription.customer, package=subscription.package, now=timezone.now()
+        )
+        again = Job.objects.filter(kind=PROVISION_KIND).exclude(pk=job.pk).get()
+        assert run_job("alpha", again.pk, 1) == "succeeded"
+    assert len(secrets()) == 1
+
+    with schema_context("alpha"):
+        assert subscriptions_expire_due(now=timezone.now() + timedelta(days=1)) == 1
+        assert subscriptions_cleanup_pending() == (1, [])
+    assert secrets() == []
