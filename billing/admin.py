@@ -1,6 +1,6 @@
-from django import forms
 from django.contrib import admin
 
+from billing.forms import DarajaSettingsForm
 from billing.models import (
     Customer,
     DarajaSettings,
@@ -12,34 +12,18 @@ from billing.models import (
 from radtik.admin_site import in_public_schema
 
 
-class DarajaSettingsForm(forms.ModelForm):
-    passkey = forms.CharField(widget=forms.PasswordInput(render_value=True))
-    consumer_key = forms.CharField(widget=forms.PasswordInput(render_value=True))
-    consumer_secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
-
-    class Meta:
-        model = DarajaSettings
-        fields = [
-            "environment",
-            "shortcode",
-            "party_b",
-            "transaction_type",
-            "passkey",
-            "consumer_key",
-            "consumer_secret",
-            "base_url",
-            "callback_base_url",
-            "enforce_ip_allowlist",
-            "account_reference",
-            "hotspot_login_url",
-        ]
-
-
 @admin.register(DarajaSettings)
 class DarajaSettingsAdmin(admin.ModelAdmin):
     form = DarajaSettingsForm
     list_display = ["shortcode", "environment", "transaction_type", "enforce_ip_allowlist"]
     readonly_fields = ["callback_secret", "updated_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service like the operator page: one rule set, one audit record.
+        from billing.services import daraja_settings_save
+
+        saved = daraja_settings_save(actor=request.user, **form.changed_settings())
+        obj.pk = saved.pk
 
     def has_add_permission(self, request) -> bool:
         # The public admin builds its app list before hiding tenant apps: no table there.

@@ -6,7 +6,7 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
 
@@ -32,15 +32,25 @@ def new_payment_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+DIGITS = RegexValidator(r"^\d+$", "Digits only.")
+
+
 class DarajaSettings(models.Model):
     """The tenant's Daraja app and till/paybill (one row per tenant schema)."""
 
     environment = models.CharField(
         max_length=20, choices=Environment.choices, default=Environment.SANDBOX
     )
-    shortcode = models.CharField(max_length=20, help_text="PayBill or till shortcode (digits).")
+    shortcode = models.CharField(
+        max_length=20,
+        validators=[DIGITS],
+        help_text="PayBill or till shortcode (digits).",
+    )
     party_b = models.CharField(
-        max_length=20, blank=True, help_text="Till number for Buy Goods; empty for PayBill."
+        max_length=20,
+        blank=True,
+        validators=[DIGITS],
+        help_text="Till number for Buy Goods if not the shortcode; empty for PayBill.",
     )
     transaction_type = models.CharField(
         max_length=40, choices=TransactionKind.choices, default=TransactionKind.PAYBILL

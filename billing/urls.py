@@ -21,4 +21,5 @@ urlpatterns = [
     path("billing/callbacks/", views.callback_list, name="billing-callbacks"),
     path("billing/customers/", views.customer_list, name="billing-customers"),
     path("billing/subscriptions/", views.subscription_list, name="billing-subscriptions"),
+    path("billing/settings/", views.daraja_settings_page, name="billing-settings"),
 ]

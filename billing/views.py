@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +13,15 @@ from django.views.decorators.http import require_POST
 
 from billing import selectors
 from billing.events import portal_context
-from billing.models import Customer, Package, Payment, PaymentCallback
+from billing.forms import DarajaSettingsForm
+from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback
 from billing.mpesa import CALLBACK_ACK
-from billing.services import PaymentPushFailed, payment_callback_record, payment_initiate
+from billing.services import (
+    PaymentPushFailed,
+    daraja_settings_save,
+    payment_callback_record,
+    payment_initiate,
+)
 from radtik.permissions import role_required
 from tenants.accounts.models import Role
 
@@ -123,3 +130,20 @@ def reconcile_now(request: HttpRequest) -> HttpResponse:
 
     job = payments_reconcile_enqueue(actor=request.user, older_than_seconds=0)
     return redirect("job-page", pk=job.pk)
+
+
+@role_required(Role.ADMIN)
+def daraja_settings_page(request: HttpRequest) -> HttpResponse:
+    """The tenant's M-Pesa (Daraja) account. Credentials are write-only (billing.forms)."""
+    form = DarajaSettingsForm(request.POST or None, instance=DarajaSettings.objects.first())
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                daraja_settings_save(actor=request.user, **form.changed_settings())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "M-Pesa settings saved.")
+                return redirect("billing-settings")
+        return render(request, "billing/settings.html", {"form": form}, status=400)
+    return render(request, "billing/settings.html", {"form": form})

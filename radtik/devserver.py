@@ -23,6 +23,7 @@ DEMO_SLUG = "acme"
 AGENT_PORT = 8799
 SIM_BASE_PORT = 18728
 SIM_COUNT = 3
+DARAJA_SIM_PORT = 8790
 
 
 def _servers(env: dict[str, str]) -> str:
@@ -105,10 +106,13 @@ def main() -> int:
     token_file.write_text(creds["agent_token"] + "\n")
     token_file.chmod(0o600)
     children = [
-        subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True, env=env
+        ),
         subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
             cwd=ROOT,
+            start_new_session=True,
             env={**env, "Q_CLUSTER_NAME": "payments"},
         ),
         # The demo's RADIUS agent (what runs next to FreeRADIUS in production) ...
@@ -125,6 +129,7 @@ def main() -> int:
                 str(AGENT_PORT),
             ],
             cwd=ROOT,
+            start_new_session=True,
             env=env,
         ),
         # ... and simulated MikroTik routers to onboard.
@@ -143,12 +148,21 @@ def main() -> int:
                 creds["router_admin_password"],
             ],
             cwd=ROOT,
+            start_new_session=True,
+            env=env,
+        ),
+        # ... and a Daraja (M-Pesa) that answers every STK push with a payment 3 s later.
+        subprocess.Popen(
+            [sys.executable, "-m", "billing.mpesa.simulator", "--port", str(DARAJA_SIM_PORT)],
+            cwd=ROOT,
+            start_new_session=True,
             env=env,
         ),
         # HTTP + websockets: one daphne per core (WEB_PROCESSES) on the one port.
         subprocess.Popen(
             [sys.executable, "-m", "radtik.webserver", "-b", "0.0.0.0", "-p", port],
             cwd=ROOT,
+            start_new_session=True,
             env=env,
         ),
     ]
@@ -176,6 +190,8 @@ def main() -> int:
             f"http://127.0.0.1:{AGENT_PORT}",
             "--agent-token",
             creds["agent_token"],
+            "--daraja-url",
+            f"http://127.0.0.1:{DARAJA_SIM_PORT}",
         )
         print(
             "\n"
@@ -191,7 +207,9 @@ def main() -> int:
             f"          .venv/bin/python manage.py apply_bootstrap --tenant {DEMO_SLUG} "
             f"--router NAME --admin-password {creds['router_admin_password']}\n"
             f"  RADIUS  agent http://127.0.0.1:{AGENT_PORT} "
-            f"(server 'demo-radius' in {DEMO_SLUG})\n",
+            f"(server 'demo-radius' in {DEMO_SLUG})\n"
+            f"  M-Pesa  Daraja simulator http://127.0.0.1:{DARAJA_SIM_PORT}: buy a package at "
+            f"http://{DEMO_SLUG}.localhost:{port}/portal/ with any 07XXXXXXXX number\n",
             flush=True,
         )
         while all(child.poll() is None for child in children):
@@ -201,6 +219,9 @@ def main() -> int:
         return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
+        # Each child leads its own process group, so Ctrl-C reaches only this process: a qcluster
+        # whose every process got SIGINT at once could leave its workers behind. Each gets
+        # SIGTERM (its graceful stop), then whatever is left of its group is killed.
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -208,7 +229,11 @@ def main() -> int:
             try:
                 child.wait(15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                pass
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         from radtik.embedded import stop_embedded
 
         stop_embedded()

@@ -289,3 +289,16 @@ def test_simulator_is_a_context_manager():
         assert sim.base_url.startswith("http://127.0.0.1:")
     with pytest.raises(OSError):
         requests.get(sim.base_url + OAUTH_PATH, timeout=1)
+
+
+def test_callbacks_to_localhost_names_go_to_loopback_with_the_host_kept():
+    from billing.mpesa.simulator.callbacks import loopback_for_localhost
+
+    assert loopback_for_localhost("http://acme.localhost:8000/api/x/") == (
+        "http://127.0.0.1:8000/api/x/",
+        {"Host": "acme.localhost:8000"},
+    )
+    assert loopback_for_localhost("https://pay.example.com/cb/") == (
+        "https://pay.example.com/cb/",
+        {},
+    )

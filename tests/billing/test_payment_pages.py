@@ -78,3 +78,78 @@ def test_reconcile_command_runs_for_a_tenant(tenants, capsys):
 
     call_command("reconcile_payments", "--tenant", "alpha", "--older-than", "0")
     assert "alpha: succeeded" in capsys.readouterr().out
+
+
+SETTINGS = {
+    "environment": "sandbox",
+    "shortcode": "174379",
+    "transaction_type": "CustomerPayBillOnline",
+    "party_b": "",
+    "passkey": "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919",
+    "consumer_key": "ck-abcdef123456",
+    "consumer_secret": "cs-abcdef123456",
+    "account_reference": "WiFi",
+    "callback_base_url": "",
+    "hotspot_login_url": "http://hotspot.login/login",
+    "base_url": "",
+}
+
+
+def test_daraja_settings_page_keeps_credentials_write_only(make_user, tenant_client, tenants):
+    from billing.models import DarajaSettings
+
+    boss = make_user("alpha", "boss", role="admin", is_staff=True, is_superuser=True)
+    admin = tenant_client("alpha", boss)
+    missing = admin.post("/billing/settings/", {**SETTINGS, "passkey": "", "shortcode": "17a"})
+    assert missing.status_code == 400
+    errors = missing.context["form"].errors
+    assert errors["passkey"] == ["Required."] and errors["shortcode"] == ["Digits only."]
+
+    assert admin.post("/billing/settings/", SETTINGS).status_code == 302
+    page = admin.get("/billing/settings/").content.decode()
+    assert "174379" in page and "Stored. Leave empty to keep it." in page
+    for secret in ("passkey", "consumer_key", "consumer_secret"):
+        assert SETTINGS[secret] not in page  # never sent back to a browser
+
+    # Changing the shortcode with the credential fields left empty keeps the credentials.
+    blank = {
+        **SETTINGS,
+        "shortcode": "600000",
+        "passkey": "",
+        "consumer_key": "",
+        "consumer_secret": "",
+    }
+    assert admin.post("/billing/settings/", blank).status_code == 302
+    with schema_context("alpha"):
+        saved = DarajaSettings.objects.get()
+        assert (saved.shortcode, saved.passkey) == ("600000", SETTINGS["passkey"])
+        assert saved.consumer_secret == SETTINGS["consumer_secret"]
+    with schema_context("beta"):
+        assert not DarajaSettings.objects.exists()  # another tenant's account is untouched
+    change = admin.get(f"/admin/billing/darajasettings/{saved.pk}/change/")
+    assert change.status_code == 200 and "600000" in change.content.decode()
+    assert SETTINGS["passkey"] not in change.content.decode()  # nor does the Django admin
+
+    operator = tenant_client("alpha", make_user("alpha", "ops", role="operator"))
+    assert operator.get("/billing/settings/").status_code == 403
+    assert operator.post("/billing/settings/", SETTINGS).status_code == 403
+
+
+def test_demo_setup_configures_mpesa_against_the_simulator(tenants):
+    from django.core.management import call_command
+
+    from billing.models import DarajaSettings
+
+    for _ in range(2):  # idempotent
+        call_command(
+            "demo_setup",
+            tenant="alpha",
+            agent_url="http://127.0.0.1:8799",
+            agent_token="t" * 24,
+            daraja_url="http://127.0.0.1:8790",
+        )
+    with schema_context("alpha"):
+        config = DarajaSettings.objects.get()
+        assert (config.base_url, config.shortcode) == ("http://127.0.0.1:8790", "174379")
+        package = Package.objects.get()
+        assert package.radius_server.name == "demo-radius" and package.price == 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -113,7 +114,8 @@ class CallbackSender:
         text = ""
         try:
             # A connection per delivery, as Daraja does, so concurrent copies really race.
-            response = requests.post(txn.callback_url, json=body, timeout=CALLBACK_TIMEOUT)
+            url, headers = loopback_for_localhost(txn.callback_url)
+            response = requests.post(url, json=body, headers=headers, timeout=CALLBACK_TIMEOUT)
             status, text = response.status_code, response.text[:500]
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -123,3 +125,14 @@ class CallbackSender:
         with self._lock:
             self._deliveries.append(delivery)
             self._lock.notify_all()
+
+
+def loopback_for_localhost(url: str) -> tuple[str, dict[str, str]]:
+    """`*.localhost` is loopback (RFC 6761), as browsers and systemd-resolved treat it; plain
+    glibc does not resolve it, so the demo's callbacks to acme.localhost would go nowhere. The
+    tenant is still named by the Host header."""
+    parts = urlsplit(url)
+    if not (parts.hostname or "").endswith(".localhost"):
+        return url, {}
+    netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": parts.netloc}

@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default="acme")
         parser.add_argument("--agent-url", required=True)
         parser.add_argument("--agent-token", required=True)
+        parser.add_argument(
+            "--daraja-url", default="", help="A Daraja simulator: M-Pesa settings and a package."
+        )
 
     def handle(self, *args, **options):
         tenant = Tenant.objects.filter(slug=options["tenant"]).first()
@@ -41,4 +44,32 @@ class Command(BaseCommand):
                 profile_create(
                     name="1 hour", time_limit=3600, rate_limit="2M/5M", data_limit=1024**3, price=20
                 )
+            if options["daraja_url"]:
+                self._payments(options["daraja_url"])
         self.stdout.write("demo data ready")
+
+    def _payments(self, daraja_url: str) -> None:
+        """The simulator's credentials, and one package sold through the demo RADIUS server."""
+        from billing.models import DarajaSettings, Package
+        from billing.mpesa.simulator import DEFAULT_CREDENTIALS as SIM
+        from billing.services import daraja_settings_save, package_create
+
+        if not DarajaSettings.objects.exists():
+            daraja_settings_save(
+                shortcode=SIM.shortcode,
+                passkey=SIM.passkey,
+                consumer_key=SIM.consumer_key,
+                consumer_secret=SIM.consumer_secret,
+                base_url=daraja_url,
+            )
+        else:
+            DarajaSettings.objects.update(base_url=daraja_url)
+        if not Package.objects.exists():
+            package_create(
+                name="1 hour",
+                price=10,
+                validity_seconds=3600,
+                time_limit=3600,
+                rate_limit="2M/5M",
+                radius_server=RadiusServer.objects.get(name="demo-radius"),
+            )
