@@ -20,7 +20,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.events import publish
-from radtik.jobs.context import JobContext, RetryAfter
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_attempts_failed, job_fail, job_succeed
 from radtik.jobs.sweep import Sweep
@@ -101,18 +100,6 @@ def _record_by_schema(done: list[tuple[str, Job, Router, ProbeResult]]) -> None:
     for schema, outcomes in by_schema.items():
         with schema_context(schema):
             _record(outcomes)
-
-
-def router_probe_run(ctx: JobContext) -> dict[str, Any]:
-    """One attempt in the job runner (a delivery from before probing was swept)."""
-    router = Router.objects.get(pk=ctx.params["router_id"])
-    if router.status in REACHED:
-        return {"skipped": f"router is already {router.status}"}
-    result = router_probe(router)
-    if result.error:
-        Router.objects.filter(pk=router.pk).update(last_error=result.error)
-        raise RetryAfter(result.error, router.probe_interval)
-    return _router_online(router, result)
 
 
 def router_probe_gave_up(job: Job) -> None:

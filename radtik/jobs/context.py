@@ -16,15 +16,6 @@ class JobCancelled(Exception):
     """Raised inside a job function when someone cancelled the job."""
 
 
-class RetryAfter(Exception):
-    """Raised by a job function to fail this attempt and ask for the next one after `seconds`
-    (instead of its kind's backoff), e.g. probing every 10 s."""
-
-    def __init__(self, message: str, seconds: float):
-        super().__init__(message)
-        self.seconds = seconds
-
-
 @dataclass
 class JobContext:
     job: Job

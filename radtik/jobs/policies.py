@@ -40,7 +40,7 @@ POLICIES: dict[str, JobPolicy] = {
     "vouchers.expire": JobPolicy(attempts=1, timeout=300),
     "vouchers.reconcile": JobPolicy(attempts=3, timeout=600, backoff=10),
     # Imports: one attempt (the operator sees the error and retries), 10 minutes by default.
-    # Attempts and interval come from the router (RetryAfter); the timeout bounds one probe.
+    # A swept kind: attempts and interval come from the router, run by radtik.jobs.sweep.
     "routers.probe": JobPolicy(attempts=60, timeout=30),
     # A failed deploy is rolled back and reported; the operator retries it.
     "provisioning.deploy": JobPolicy(attempts=1, timeout=300),

@@ -18,10 +18,11 @@ JobFunc = Callable[["JobContext"], dict[str, Any] | None]
 @dataclass(frozen=True)
 class JobKind:
     name: str
-    func: JobFunc
+    func: JobFunc | None  # None for swept kinds: their sweep runs the attempts
     on_failed: Callable[[Job], None] | None = None
     # Kinds with many short periodic attempts (probing) are not one task per attempt: handing a
-    # job over means calling sweep(schema_name), and the kind's sweep claims it when due.
+    # job over means calling sweep(schema_name), and the kind's sweep claims it when due
+    # (radtik.jobs.sweep.sweep_register).
     sweep: Callable[[str], None] | None = None
 
     @property
@@ -41,18 +42,21 @@ def job_kind(
     *,
     on_failed: Callable[[Job], None] | None = None,
     policy: JobPolicy | None = None,
-    sweep: Callable[[str], None] | None = None,
 ) -> Callable[[JobFunc], JobFunc]:
     """Register `func` as the body of jobs of `name`. `policy` is for kinds defined outside the
     product (tests); product kinds keep theirs in policies.POLICIES."""
 
     def register(func: JobFunc) -> JobFunc:
-        if policy is not None:
-            POLICIES[name] = policy
-        _KINDS[name] = JobKind(name=name, func=func, on_failed=on_failed, sweep=sweep)
+        kind_register(JobKind(name=name, func=func, on_failed=on_failed), policy=policy)
         return func
 
     return register
+
+
+def kind_register(kind: JobKind, *, policy: JobPolicy | None = None) -> None:
+    if policy is not None:
+        POLICIES[kind.name] = policy
+    _KINDS[kind.name] = kind
 
 
 def get_kind(name: str) -> JobKind:

@@ -14,11 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
-from radtik.jobs.context import JobCancelled, JobContext, RetryAfter
+from radtik.jobs.choices import FINISHED_STATUSES, JobStatus
+from radtik.jobs.context import JobCancelled, JobContext
 from radtik.jobs.models import Job, JobLogLine
 from radtik.jobs.registry import get_kind
-from radtik.jobs.services import job_fail, job_publish, job_schedule_next_attempt, job_succeed
+from radtik.jobs.services import (
+    job_attempt_interrupted,
+    job_fail,
+    job_publish,
+    job_schedule_next_attempt,
+    job_succeed,
+)
 
 logger = logging.getLogger("radtik.jobs")
 
@@ -37,19 +43,13 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in FINISHED_STATUSES:
             return None
+        if get_kind(job.kind).sweep is not None:
+            return None  # its attempts are its sweep's (radtik.jobs.sweep), never a delivery's
         if job.status == JobStatus.QUEUED and attempt != job.attempts + 1:
             return None  # superseded (e.g. the job was retried by hand meanwhile)
-        if job.status == JobStatus.RUNNING:
-            # Only a redelivery after the worker died can find the job running.
-            JobLogLine.objects.create(
-                job=job,
-                level=LogLevel.WARNING,
-                stage=job.stage,
-                message=f"attempt {job.attempts} was interrupted (worker stopped or timed out)",
-            )
-            if job.attempts >= job.max_attempts:
-                job_fail(job, f"Interrupted on its last attempt ({job.attempts}).")
-                return None
+        # Only a redelivery after the worker died can find the job running.
+        if job.status == JobStatus.RUNNING and job_attempt_interrupted(job):
+            return None
         job.attempts += 1
         job.status = JobStatus.RUNNING
         job.started_at = job.started_at or timezone.now()
@@ -77,6 +77,7 @@ def run_in_foreground(job: Job, context: JobContext) -> str:
 
 def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> str:
     kind = get_kind(job.kind)
+    assert kind.func is not None  # swept kinds never get past _claim
     context = context or JobContext(job=job, schema_name=schema_name)
     try:
         result = kind.func(context)
@@ -91,11 +92,7 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
             if job.status == JobStatus.CANCELLED:
                 return "cancelled"
             if job.attempts < job.max_attempts:
-                delay = (
-                    exc.seconds
-                    if isinstance(exc, RetryAfter)
-                    else kind.policy.delay_after(job.attempts)
-                )
+                delay = kind.policy.delay_after(job.attempts)
                 job_schedule_next_attempt(job, error=error, delay=delay)
                 return "retrying"
             job_fail(job, error)

@@ -172,6 +172,21 @@ def job_fail(job: Job, error: str) -> None:
         on_failed(job)
 
 
+def job_attempt_interrupted(job: Job) -> bool:
+    """A claim found `job` still running: its attempt died with its worker or sweep. Logs that,
+    and fails the job when it was the last attempt (then True)."""
+    JobLogLine.objects.create(
+        job=job,
+        level=LogLevel.WARNING,
+        stage=job.stage,
+        message=f"attempt {job.attempts} was interrupted (worker stopped or timed out)",
+    )
+    if job.attempts < job.max_attempts:
+        return False
+    job_fail(job, f"Interrupted on its last attempt ({job.attempts}).")
+    return True
+
+
 def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
     """Start the next attempt of up to `limit` due jobs of a swept kind, in one transaction.
 
@@ -194,12 +209,8 @@ def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
         claimed: list[Job] = []
         lines: list[JobLogLine] = []
         for job in jobs:
-            if job.status == JobStatus.RUNNING:
-                message = f"attempt {job.attempts} was interrupted (worker stopped or timed out)"
-                if job.attempts >= job.max_attempts:
-                    job_fail(job, f"Interrupted on its last attempt ({job.attempts}).")
-                    continue
-                lines.append(JobLogLine(job=job, level=LogLevel.WARNING, message=message))
+            if job.status == JobStatus.RUNNING and job_attempt_interrupted(job):
+                continue
             job.due_at = job.next_attempt_at or now  # not a field: for the batch's schedule
             job.attempts += 1
             job.status = JobStatus.RUNNING

@@ -28,6 +28,8 @@ from django_tenants.utils import schema_context
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import JobStatus
 from radtik.jobs.models import Job
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import JobKind, kind_register
 from radtik.jobs.services import job_claim_due
 from radtik.redis_client import redis_client, redis_key
 
@@ -49,21 +51,35 @@ class Sweep:
     limit: int  # attempts claimed per schema and tick
     lease: float  # seconds an attempt may take before it counts as interrupted
 
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a tick after which its chain is taken for dead."""
+        return STALE_TICKS * self.tick_seconds + 1
+
 
 _SWEEPS: dict[str, Sweep] = {}
 
 
-def sweep_register(sweep: Sweep) -> Callable[[str], None]:
-    """Register `sweep`; returns the hand-over for job_kind(sweep=...)."""
+def sweep_register(
+    sweep: Sweep,
+    *,
+    on_failed: Callable[[Job], None] | None = None,
+    policy: JobPolicy | None = None,
+) -> None:
+    """Register `sweep` and its job kind, whose jobs are handed over to it (not to the runner).
+    `policy` is for kinds defined outside the product (tests), as for job_kind."""
     _SWEEPS[sweep.kind] = sweep
-    return functools.partial(sweep_ensure, sweep.kind)
+    handing = functools.partial(sweep_ensure, sweep.kind)
+    kind_register(
+        JobKind(name=sweep.kind, func=None, on_failed=on_failed, sweep=handing), policy=policy
+    )
 
 
 def sweep_ensure(kind: str, schema_name: str) -> None:
     """`schema_name` has (or may have) due jobs of `kind`: make sure a chain of ticks runs."""
     redis_client().sadd(_key(kind, "schemas"), schema_name)
     lease = redis_client().get(_key(kind, "lease"))
-    if lease is None or _is_stale(_SWEEPS[kind], lease):
+    if lease is None or time.time() - _lease(lease)[1] > _SWEEPS[kind].stale_after:
         _start_chain(kind)
 
 
@@ -71,7 +87,7 @@ def sweeps_revive(schema_name: str) -> None:
     """Minute safety net, inside `schema_name`: hand over again any swept kind with live jobs
     (a chain that died leaves them queued or claimed forever otherwise)."""
     for kind in _SWEEPS:
-        if Job.objects.filter(kind=kind, status__in=ACTIVE).exists():
+        if _has_live_jobs(kind):
             sweep_ensure(kind, schema_name)
 
 
@@ -81,7 +97,7 @@ def sweep_tick(kind: str, token: str) -> int:
     sweep = _SWEEPS[kind]
     client = redis_client()
     lease = client.get(_key(kind, "lease"))
-    if lease is not None and lease.split(":")[0] != token:
+    if lease is not None and _lease(lease)[0] != token:
         return 0  # a newer chain took over
     schemas = sorted(client.smembers(_key(kind, "schemas")))
     if not schemas:
@@ -89,7 +105,7 @@ def sweep_tick(kind: str, token: str) -> int:
         if client.scard(_key(kind, "schemas")):  # handed over between the two reads
             _start_chain(kind)
         return 0
-    client.set(_key(kind, "lease"), f"{token}:{time.time()}", ex=LEASE_SECONDS)
+    _hold_lease(kind, token)
     _schedule_tick(kind, token, delay=sweep.tick_seconds)
     claimed: dict[str, list[Job]] = {}
     for schema in schemas:
@@ -109,25 +125,33 @@ def sweep_tick(kind: str, token: str) -> int:
     return sum(len(jobs) for jobs in claimed.values())
 
 
+def _has_live_jobs(kind: str) -> bool:
+    return Job.objects.filter(kind=kind, status__in=ACTIVE).exists()
+
+
 def _forget_if_idle(kind: str, schema: str) -> None:
-    client = redis_client()
-    if Job.objects.filter(kind=kind, status__in=ACTIVE).exists():
+    if _has_live_jobs(kind):
         return
-    client.srem(_key(kind, "schemas"), schema)
+    redis_client().srem(_key(kind, "schemas"), schema)
     # A job enqueued between the check and the removal must not be left without a chain.
-    if Job.objects.filter(kind=kind, status__in=ACTIVE).exists():
+    if _has_live_jobs(kind):
         sweep_ensure(kind, schema)
 
 
 def _start_chain(kind: str) -> None:
     token = uuid.uuid4().hex
-    redis_client().set(_key(kind, "lease"), f"{token}:{time.time()}", ex=LEASE_SECONDS)
+    _hold_lease(kind, token)
     _schedule_tick(kind, token, delay=0)
 
 
-def _is_stale(sweep: Sweep, lease: str) -> bool:
-    last_tick = float(lease.split(":")[1])
-    return time.time() - last_tick > STALE_TICKS * sweep.tick_seconds + 1
+def _hold_lease(kind: str, token: str) -> None:
+    redis_client().set(_key(kind, "lease"), f"{token}:{time.time()}", ex=LEASE_SECONDS)
+
+
+def _lease(value: str) -> tuple[str, float]:
+    """(token, time of its last tick) from the lease's value."""
+    token, last_tick = value.split(":")
+    return token, float(last_tick)
 
 
 def _schedule_tick(kind: str, token: str, *, delay: float) -> None:

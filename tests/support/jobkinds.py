@@ -90,9 +90,7 @@ def _swept_run(claimed: dict) -> None:
                     job_succeed(job, {"succeeded_on": job.attempts})
 
 
-SWEPT = Sweep(kind="test.swept", run=_swept_run, tick_seconds=0.2, limit=100, lease=1)
-
-
-@job_kind("test.swept", policy=JobPolicy(attempts=5, timeout=5), sweep=sweep_register(SWEPT))
-def swept(ctx):
-    raise AssertionError("a swept kind's attempts never reach the runner")
+sweep_register(
+    Sweep(kind="test.swept", run=_swept_run, tick_seconds=0.2, limit=100, lease=1),
+    policy=JobPolicy(attempts=5, timeout=5),
+)
