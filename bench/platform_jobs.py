@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
 
-ROOT = scratch.ROOT
 os.environ["RADTIK_EXTRA_TASK_MODULES"] = "bench.support_jobs"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
@@ -35,7 +34,7 @@ def wait(model, pk, field, timeout=120):
 
 
 def main() -> None:
-    cluster = None
+    stack = ExitStack()
     try:
         scratch.create()
         from django.db import connection
@@ -47,15 +46,7 @@ def main() -> None:
         from tenants import services
         from tenants.models import Tenant
 
-        env = dict(os.environ, RADTIK_WORKERS="2")
-        cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(3)
+        stack.enter_context(scratch.cluster(RADTIK_WORKERS="2"))
 
         bare = []
         for i in range(ROUNDS):
@@ -111,9 +102,7 @@ def main() -> None:
             f"ratio {med(ours) / med(raw):.2f}x"
         )
     finally:
-        if cluster:
-            cluster.terminate()
-            cluster.wait(20)
+        stack.close()
         scratch.drop()
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +33,7 @@ SILENT_EVERY = 10  # every 10th router is silent
 
 
 def main() -> None:
-    cluster = None
+    stack = ExitStack()
     try:
         scratch.create()
         from django_tenants.utils import schema_context
@@ -45,14 +46,7 @@ def main() -> None:
         silent = socket.create_server(("127.0.0.1", 0), backlog=4096)  # never accepts
         silent_port = silent.getsockname()[1]
         env = dict(os.environ, RADTIK_WORKERS=WORKERS, ROUTER_PROBE_TIMEOUT="3")
-        cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(3)
+        stack.enter_context(scratch.cluster(RADTIK_WORKERS=WORKERS, ROUTER_PROBE_TIMEOUT="3"))
         for size in SIZES:
             # The simulated routers run in a process of their own, like real ones would.
             base_port = 30000
@@ -140,12 +134,7 @@ def main() -> None:
                 farm.kill()
                 farm.wait(30)
     finally:
-        if cluster:
-            cluster.terminate()
-            try:
-                cluster.wait(30)
-            except subprocess.TimeoutExpired:
-                cluster.kill()
+        stack.close()
         scratch.drop()
 
 

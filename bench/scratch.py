@@ -7,8 +7,12 @@ Import it before anything touches Django settings: it points DATABASE_URL at the
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +64,26 @@ def drop() -> None:
     connections.close_all()
     with _server() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+
+
+@contextmanager
+def cluster(**env: str) -> Iterator[subprocess.Popen]:
+    """A qcluster on the scratch database (its output discarded) for the `with` block; `env`
+    adds to this process's environment (RADTIK_WORKERS, …)."""
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(3)  # workers forked and polling
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
