@@ -81,9 +81,6 @@ def cluster(**env: str) -> Iterator[subprocess.Popen]:
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        from radius.testing.agent import stop_process
+
+        stop_process(proc, timeout=30)

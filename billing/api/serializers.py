@@ -2,20 +2,25 @@ from rest_framework import serializers
 
 from billing.models import Customer, Package, Payment, Subscription
 
+# What the captive portal may show anyone; operators see the rest too.
+PUBLIC_PACKAGE_FIELDS = [
+    "id",
+    "name",
+    "price",
+    "validity_seconds",
+    "time_limit",
+    "data_limit",
+    "rate_limit",
+    "devices",
+    "service",
+]
+
 
 class PackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
         fields = [
-            "id",
-            "name",
-            "price",
-            "validity_seconds",
-            "time_limit",
-            "data_limit",
-            "rate_limit",
-            "devices",
-            "service",
+            *PUBLIC_PACKAGE_FIELDS,
             "router",
             "radius_server",
             "router_profile",
@@ -28,17 +33,7 @@ class PackageSerializer(serializers.ModelSerializer):
 class PublicPackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
-        fields = [
-            "id",
-            "name",
-            "price",
-            "validity_seconds",
-            "time_limit",
-            "data_limit",
-            "rate_limit",
-            "devices",
-            "service",
-        ]
+        fields = PUBLIC_PACKAGE_FIELDS
         read_only_fields = fields
 
 

@@ -21,7 +21,7 @@ from pyrad.client import Client, Timeout
 from pyrad.dictionary import Dictionary
 from pyrad.packet import AccessAccept, AccessRequest, AccountingResponse
 
-from radius.testing.agent import free_port
+from radius.testing.agent import free_port, stop_process
 
 SOURCE = Path("/etc/freeradius/3.0")
 DICTIONARIES = Path("/usr/share/freeradius")
@@ -259,11 +259,5 @@ class FreeRadius:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self._log.close()
