@@ -69,6 +69,7 @@ class SyncState(models.TextChoices):
 
 
 class CallbackOutcome(models.TextChoices):
+    RECEIVED = "received", "Received (being matched)"
     ACCEPTED = "accepted", "Accepted (processing queued)"
     DUPLICATE = "duplicate", "Duplicate (ignored)"
     UNKNOWN = "unknown", "Unknown CheckoutRequestID"

@@ -255,6 +255,14 @@ class PaymentCallback(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        # The inbox's drain reads the few waiting rows of an ever-growing table.
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome=CallbackOutcome.RECEIVED),
+                name="billing_callback_waiting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Callback #{self.pk} · {self.outcome}"

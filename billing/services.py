@@ -2,7 +2,8 @@
 
 Every Daraja outcome (callback or STK query) goes through `_record_result` under a row lock and
 a per-CheckoutRequestID advisory lock, so any number of copies, concurrent or not, is settled
-once: the first copy queues ProcessPayment, every later one is stored as a duplicate.
+once: the first copy queues ProcessPayment, every later one is stored as a duplicate. A callback
+request only stores the callback; the inbox's drain matches it (billing.inbox).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from billing.choices import (
     SyncState,
 )
 from billing.events import payment_publish
+from billing.inbox import inbox_waiting, inbox_wake
 from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa import (
     CallbackParseError,
@@ -286,8 +288,8 @@ class CallbackReceipt:
 def payment_callback_record(
     *, secret: str, body: bytes, remote_addr: str | None
 ) -> CallbackReceipt:
-    """Store a callback as it arrived and, if it is the first word on a known payment, queue
-    ProcessPayment (on commit). Never raises for anything a caller can send."""
+    """Store a callback as it arrived; a well-formed one waits in the inbox (billing.inbox) to be
+    matched to its payment. Never raises for anything a caller can send."""
     text = body[:MAX_CALLBACK_BYTES].decode("utf-8", errors="replace")
     # Only what the check needs: the Daraja credentials are encrypted and decrypted on load.
     config = DarajaSettings.objects.only("callback_secret", "enforce_ip_allowlist").first()
@@ -309,7 +311,30 @@ def payment_callback_record(
         parsed = parse_callback(body)
     except CallbackParseError as exc:
         return _store_rejected(text, remote_addr, CallbackOutcome.MALFORMED, str(exc), 400)
+    callback = PaymentCallback.objects.create(
+        checkout_request_id=parsed.checkout_request_id,
+        body=text,
+        remote_addr=remote_addr,
+        outcome=CallbackOutcome.RECEIVED,
+    )
+    transaction.on_commit(inbox_wake)
+    return CallbackReceipt(200, CallbackOutcome.RECEIVED, callback)
+
+
+def payment_callback_match_next() -> PaymentCallback | None:
+    """Match the oldest waiting callback to its payment: the first word on a payment queues
+    ProcessPayment, a later one is a duplicate, one for no payment here is unknown. None when no
+    callback waits; concurrent callers take different callbacks."""
     with transaction.atomic():
+        callback = inbox_waiting().select_for_update(skip_locked=True).order_by("id").first()
+        if callback is None:
+            return None
+        try:
+            parsed = parse_callback(callback.body)
+        except CallbackParseError as exc:  # stored parseable; kept rather than lost if not
+            callback.outcome, callback.error = CallbackOutcome.MALFORMED, str(exc)[:500]
+            callback.save(update_fields=["outcome", "error"])
+            return callback
         _lock_checkout(parsed.checkout_request_id)
         payment = (
             Payment.objects.select_for_update()
@@ -317,13 +342,14 @@ def payment_callback_record(
             .first()
         )
         if payment is None:
-            outcome = CallbackOutcome.UNKNOWN
+            callback.outcome = CallbackOutcome.UNKNOWN
             logger.warning(
                 "M-Pesa callback for unknown CheckoutRequestID %s stored",
                 parsed.checkout_request_id,
             )
         else:
-            outcome = _record_result(
+            callback.payment = payment
+            callback.outcome = _record_result(
                 payment,
                 parsed.result_code,
                 parsed.result_desc,
@@ -331,14 +357,8 @@ def payment_callback_record(
                 parsed.receipt,
                 ResolvedVia.CALLBACK,
             )
-        callback = PaymentCallback.objects.create(
-            payment=payment,
-            checkout_request_id=parsed.checkout_request_id,
-            body=text,
-            remote_addr=remote_addr,
-            outcome=outcome,
-        )
-    return CallbackReceipt(200, outcome, callback)
+        callback.save(update_fields=["outcome", "payment"])
+    return callback
 
 
 def _store_rejected(

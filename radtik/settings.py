@@ -65,6 +65,8 @@ if DB_POOL_SIZE:
         "max_size": DB_POOL_SIZE,
         "timeout": 10,
     }
+# Threads per daphne process that run HTTP requests (radtik.wsgi_http).
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "8"))
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # SET search_path once per connection and schema, not before every query (a callback made 12 of
 # its 26 queries). Safe: this django-tenants forgets the cached path on rollback and on savepoint

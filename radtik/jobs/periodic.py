@@ -3,6 +3,8 @@ active tenant, so each run is a normal, visible, retried Job in the tenant's sch
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.choices import TenantStatus
@@ -10,6 +12,9 @@ from tenants.models import Tenant
 
 # kind -> minutes between runs
 PERIODIC_KINDS: dict[str, int] = {"vouchers.expire": 5}
+# Safety nets of apps' own hand-overs (billing's callback inbox), run every minute inside each
+# active tenant's schema with the schema's name.
+MINUTE_CHECKS: list[Callable[[str], None]] = []
 
 
 def enqueue_for_all_tenants(kind: str) -> int:
@@ -32,8 +37,8 @@ def enqueue_for_all_tenants(kind: str) -> int:
 
 
 def redeliver_stuck_jobs() -> int:
-    """Every schema, platform included: queued jobs never handed to the cluster go again, and
-    swept kinds with live jobs get their chain of ticks back if it died."""
+    """Every schema, platform included: queued jobs never handed to the cluster go again, swept
+    kinds with live jobs get their chain of ticks back if it died, and MINUTE_CHECKS run."""
     from radtik.jobs.services import job_redeliver_stuck
     from radtik.jobs.sweep import sweeps_revive
 
@@ -48,6 +53,9 @@ def redeliver_stuck_jobs() -> int:
         with schema_context(schema):
             count += len(job_redeliver_stuck())
             sweeps_revive(schema)
+            if schema != get_public_schema_name():
+                for check in MINUTE_CHECKS:
+                    check(schema)
     return count
 
 

@@ -18,6 +18,7 @@ from billing.access import subscriptions_cleanup_pending, subscriptions_expire_d
 from billing.choices import PROCESS_KIND, PROVISION_KIND
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.services import payment_settle
+from billing.tasks import callbacks_drain
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
 from routers.models import Router
@@ -70,10 +71,32 @@ def setup(tenants):
     return made
 
 
-def post_callback(tenant_client, schema: str, secret: str, body: str):
-    return tenant_client(schema).post(
+def post_callback(tenant_client, schema: str, secret: str, body: str, *, drain: bool = True):
+    """POST as Daraja does; then, with `drain`, what the payments cluster does once the stored
+    callback commits (a test transaction never commits)."""
+    response = tenant_client(schema).post(
         f"/api/payments/mpesa/callback/{secret}/", body, content_type="application/json"
     )
+    if drain:
+        callbacks_drain(schema)
+    return response
+
+
+def test_callback_is_answered_before_it_is_matched(setup, tenant_client):
+    secret = setup["alpha"]["config"].callback_secret
+    response = post_callback(tenant_client, "alpha", secret, callback("ws_CO_alpha_1"), drain=False)
+    assert response.json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
+    with schema_context("alpha"):
+        waiting = PaymentCallback.objects.get()
+        assert waiting.outcome == "received" and waiting.payment is None
+        assert Payment.objects.get().status == "pending"
+        assert not Job.objects.filter(kind=PROCESS_KIND).exists()
+    assert callbacks_drain("alpha") == 1
+    with schema_context("alpha"):
+        matched = PaymentCallback.objects.get()
+        assert matched.outcome == "accepted" and matched.payment_id == setup["alpha"]["payment"].pk
+        assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
+    assert callbacks_drain("alpha") == 0
 
 
 def test_duplicate_callback_creates_one_payment_and_one_subscription(setup, tenant_client):

@@ -4,9 +4,12 @@ RADIUS agent → FreeRADIUS, the router simulator, and the portal's websocket.""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -15,8 +18,10 @@ from django_tenants.utils import schema_context
 
 from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
+from billing.mpesa.simulator.callbacks import callback_body
 from radius.services import radius_server_create
 from radtik.jobs.models import Job
+from radtik.jobs.periodic import redeliver_stuck_jobs
 from radtik.jobs.services import job_enqueue
 from routers.models import Router
 
@@ -163,12 +168,15 @@ def test_portal_payment_to_freeradius_accept_with_triple_concurrent_callback(sho
     assert not shop["radius"].auth(username, password + "x").accepted
 
     shop["sim"].wait_for_callbacks(3, timeout=10)
+    wait_for(
+        lambda: sorted(PaymentCallback.objects.values_list("outcome", flat=True))
+        == ["accepted", "duplicate", "duplicate"],
+        what="all three copies matched: one accepted, two duplicates",
+    )
     with schema_context("alpha"):
         payment = Payment.objects.get()
         assert payment.status == "completed" and payment.resolved_via == "callback"
         assert payment.raw_request["callback_url"].endswith("/***/")
-        outcomes = sorted(PaymentCallback.objects.values_list("outcome", flat=True))
-        assert outcomes == ["accepted", "duplicate", "duplicate"]
         assert Subscription.objects.count() == 1
         assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
     assert [d.status_code for d in shop["sim"].callbacks()] == [200, 200, 200]
@@ -214,9 +222,46 @@ def test_lost_callback_is_completed_by_the_query_job(shop):
         assert not PaymentCallback.objects.exists()
 
 
-def test_anonymous_portal_client_may_watch_only_payment_topics(daphne_server, tenants):
-    import json
+def test_callback_whose_wake_up_was_lost_is_matched_by_the_minute_check(shop):
+    # Stored, but the drain was never woken (Redis was down at that moment, say).
+    txn = SimpleNamespace(
+        merchant_request_id="29115-1",
+        checkout_request_id="ws_CO_lost_wake",
+        result_code=0,
+        result_desc="The service request is processed successfully.",
+        callback_amount=50,
+        receipt="QLW1C2D3E4",
+        phone="254712345670",
+    )
+    with schema_context("alpha"):
+        Package.objects.update(router=None)
+        payment = Payment.objects.create(
+            package=shop["package"],
+            phone=txn.phone,
+            amount=50,
+            checkout_request_id=txn.checkout_request_id,
+        )
+        PaymentCallback.objects.create(
+            checkout_request_id=txn.checkout_request_id,
+            body=json.dumps(callback_body(txn, "20261201101010")),
+            outcome="received",
+        )
+        PaymentCallback.objects.update(received_at=timezone.now() - timedelta(minutes=1))
+    redeliver_stuck_jobs()  # what the minute schedule runs
+    completed = wait_for(
+        lambda: Payment.objects.filter(pk=payment.pk, status="completed")
+        .select_related("subscription")
+        .first(),
+        what="the payment completed after the minute check woke the inbox",
+    )
+    assert finished_job(PROCESS_KIND).status == "succeeded"  # credentials are in RADIUS
+    with schema_context("alpha"):
+        assert PaymentCallback.objects.get().outcome == "accepted"
+    subscription = completed.subscription
+    assert shop["radius"].auth(subscription.username, subscription.password).accepted
 
+
+def test_anonymous_portal_client_may_watch_only_payment_topics(daphne_server, tenants):
     import websockets
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
