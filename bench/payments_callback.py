@@ -8,10 +8,13 @@ a fixed rate. Prints, each beside a baseline from the same run:
 - callback latency p50/p90/p99 and the achieved rate vs the same paced load on `GET /login/`,
   with the daphne CPU each request cost and how busy the machine was;
 - callback → RADIUS-ready: PaymentCallback.received_at (stored by the view) → the ProcessPayment
-  job's finished_at (the credentials were written to the agent just before), median and p90 over
-  every accepted callback, vs the same measured for callbacks sent one at a time on an idle system.
+  job's finished_at (the credentials were written to the agent just before), median and p90, at
+  a steady BENCH_STEADY_RATE (10/s) the payments cluster keeps up with, beside callbacks sent one
+  at a time on an idle system; and behind the burst, where it is each payment's place in the
+  backlog, with the rate the backlog was settled at.
 Uses a scratch database on DATABASE_URL's server, dropped afterwards. Env: BENCH_RATE (200),
-BENCH_SECONDS (20), BENCH_CONNECTIONS (32), RADTIK_WORKERS (4), WEB_PROCESSES (one per core).
+BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_STEADY_RATE (10), BENCH_STEADY_SECONDS (15),
+RADTIK_WORKERS (4), RADTIK_PAYMENT_WORKERS (2), WEB_PROCESSES (one per core).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -47,6 +51,12 @@ WEB_PROCESSES = default_processes()
 THREADS = 2
 PAYMENTS = int(RATE * SECONDS * 1.5)
 IDLE_ROUNDS = 20
+# A rate the payments cluster keeps up with: the time to RADIUS-ready under load, not behind a
+# backlog.
+STEADY_RATE = int(os.environ.get("BENCH_STEADY_RATE", "10"))
+STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "15"))
+STEADY_FIRST = PAYMENTS + IDLE_ROUNDS
+STEADY_PAYMENTS = int(STEADY_RATE * STEADY_SECONDS * 1.5)
 DRAIN_LIMIT = 300  # s to wait for the inbox and the ProcessPayment backlog after the load
 HOST = "bench.localhost"
 LUA = ROOT / "bench" / "payments_callback.lua"
@@ -89,11 +99,13 @@ def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None =
     raise RuntimeError(f"timed out: {what}")
 
 
-def wrk(url: str, extra: list[str], script_args: list[str], seconds: int) -> dict[str, float]:
+def wrk(
+    url: str, extra: list[str], script_args: list[str], seconds: int, rate: int = RATE
+) -> dict[str, float]:
     """One paced wrk run; the figures from the script's done() line (latencies in ms)."""
     command = [
         "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
-        "-H", f"Host: {HOST}", *extra, "-s", str(LUA), url, "--", str(RATE), str(THREADS),
+        "-H", f"Host: {HOST}", *extra, "-s", str(LUA), url, "--", str(rate), str(THREADS),
         *script_args,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
@@ -217,12 +229,19 @@ def main() -> None:
                         checkout_request_id=checkout_id(i),
                         merchant_request_id=f"bench-{i}",
                     )
-                    for i in range(PAYMENTS + IDLE_ROUNDS)
+                    for i in range(STEADY_FIRST + STEADY_PAYMENTS)
                 ],
                 batch_size=2000,
             )
         bodies = workdir / "callbacks.jsonl"
         bodies.write_text("".join(callback_body(i, price) + "\n" for i in range(PAYMENTS)))
+        steady_bodies = workdir / "steady.jsonl"
+        steady_bodies.write_text(
+            "".join(
+                callback_body(i, price) + "\n"
+                for i in range(STEADY_FIRST, STEADY_FIRST + STEADY_PAYMENTS)
+            )
+        )
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -320,17 +339,16 @@ def main() -> None:
             )
         sys.stdout.flush()
 
-        with schema_context("bench"):
-            jobs = Job.objects.filter(kind=PROCESS_KIND)
-            done_jobs = jobs.filter(finished_at__isnull=False)
-            waiting = PaymentCallback.objects.filter(outcome="received")
+        jobs = Job.objects.filter(kind=PROCESS_KIND)
+        waiting = PaymentCallback.objects.filter(outcome="received")
 
-            def backlog() -> int:
-                """Callbacks not yet matched plus ProcessPayment jobs not yet finished."""
-                return waiting.count() + jobs.filter(finished_at__isnull=True).count()
+        def backlog() -> int:
+            """Callbacks not yet matched plus ProcessPayment jobs not yet finished."""
+            return waiting.count() + jobs.filter(finished_at__isnull=True).count()
 
-            # Until the inbox is drained and every job is done, DRAIN_LIMIT passes, or nothing
-            # moved for 10 s (a job whose delivery to the cluster was lost stays queued for good).
+        def drain() -> None:
+            """Until the inbox is drained and every job is done, DRAIN_LIMIT passes, or nothing
+            moved for 10 s (a job whose delivery to the cluster was lost stays queued for good)."""
             deadline = time.monotonic() + DRAIN_LIMIT
             progress_at, seen = time.monotonic(), -1
             while (left := backlog()) and time.monotonic() < deadline:
@@ -339,11 +357,9 @@ def main() -> None:
                 elif time.monotonic() - progress_at > 10:
                     break
                 time.sleep(0.5)
-            accepted = PaymentCallback.objects.filter(outcome="accepted").count()
-            unfinished = accepted - done_jobs.count()
-            waiting_left = waiting.count()
-            last_done = max(done_jobs.values_list("finished_at", flat=True))
-            drained = last_done.timestamp() - load_end
+
+        def ready_times(callbacks) -> tuple[list[float], list[float]]:
+            """(callback stored -> job finished, -> job started) in ms, per accepted callback."""
             finished = {
                 int(target): (status, started, done)
                 for target, status, started, done in jobs.values_list(
@@ -351,14 +367,34 @@ def main() -> None:
                 )
             }
             ready, queued = [], []
-            for payment_id, received in PaymentCallback.objects.filter(
-                outcome="accepted"
-            ).values_list("payment_id", "received_at"):
+            for payment_id, received in callbacks.filter(outcome="accepted").values_list(
+                "payment_id", "received_at"
+            ):
                 status, started, done = finished[payment_id]
                 if status == "succeeded" and done is not None:
                     ready.append((done - received).total_seconds() * 1000)
                     queued.append((started - received).total_seconds() * 1000)
+            return ready, queued
+
+        with schema_context("bench"):
+            drain()
+            accepted = PaymentCallback.objects.filter(outcome="accepted").count()
+            done_jobs = jobs.filter(finished_at__isnull=False)
+            unfinished = accepted - done_jobs.count()
+            waiting_left = waiting.count()
+            drained = max(done_jobs.values_list("finished_at", flat=True)).timestamp() - load_end
+            ready, queued = ready_times(PaymentCallback.objects.all())
             failed_jobs = jobs.filter(status="failed").count()
+
+        steady_from = datetime.now(UTC)
+        callback_url = f"{base}{callback_path}"
+        json_type = ["-H", "Content-Type: application/json"]
+        steady = wrk(callback_url, json_type, [str(steady_bodies)], STEADY_SECONDS, STEADY_RATE)
+        with schema_context("bench"):
+            drain()
+            steady_ready, steady_queued = ready_times(
+                PaymentCallback.objects.filter(received_at__gte=steady_from)
+            )
             usernames = list(
                 Subscription.objects.filter(radius_state="synced").values_list(
                     "username", flat=True
@@ -397,22 +433,31 @@ def main() -> None:
             time.sleep(0.1)
 
         print(
-            f"callback -> RADIUS-ready (callback stored -> ProcessPayment finished, "
-            f"payments cluster, {os.environ.get('RADTIK_PAYMENT_WORKERS', '2')} workers), "
-            f"{len(ready)} payments during the load"
+            f"callback -> RADIUS-ready (callback stored -> ProcessPayment finished: matched by "
+            f"the inbox, settled, credentials written to the agent; payments cluster, "
+            f"{os.environ.get('RADTIK_PAYMENT_WORKERS', '2')} workers)"
         )
         print(
-            f"  median {med(ready):.0f} ms, p90 {pct(ready, 0.9):.0f} ms, max {max(ready):.0f} ms "
-            f"(of which before the job started, matching included: median {med(queued):.0f} ms); "
-            f"last one {drained:.1f} s after the load ended; {failed_jobs} jobs failed, "
-            f"{unfinished} never finished (still queued), {waiting_left} callbacks never matched"
+            f"  at a steady {STEADY_RATE}/s for {STEADY_SECONDS} s ({len(steady_ready)} payments; "
+            f"callback latency p50 {steady['p50']:.1f} ms, p99 {steady['p99']:.1f} ms): "
+            f"median {med(steady_ready):.0f} ms, p90 {pct(steady_ready, 0.9):.0f} ms, "
+            f"max {max(steady_ready):.0f} ms (before the job started: median "
+            f"{med(steady_queued):.0f} ms)"
         )
-        print(f"  agent holds {in_agent}/{len(usernames)} synced users")
         print(
             f"  baseline one callback at a time on an idle system ({len(idle)} runs): "
             f"median {med(idle):.0f} ms, p90 {pct(idle, 0.9):.0f} ms; "
-            f"ratio {med(ready) / med(idle):.1f}x"
+            f"ratio steady/idle {med(steady_ready) / med(idle):.1f}x"
         )
+        print(
+            f"  behind the {RATE}/s burst ({len(ready)} payments, more than the cluster "
+            f"settles per second, so this is the place in the backlog): median "
+            f"{med(ready) / 1000:.1f} s, p90 {pct(ready, 0.9) / 1000:.1f} s; the last one "
+            f"{drained:.1f} s after the burst ended, {len(ready) / (SECONDS + drained):.0f} "
+            f"payments/s settled on average; {failed_jobs} jobs failed, {unfinished} never "
+            f"finished, {waiting_left} callbacks never matched"
+        )
+        print(f"  agent holds {in_agent}/{len(usernames)} synced users")
     except Exception:
         for log in ("daphne.log", "qcluster.log", "payments.log"):
             path = workdir / log

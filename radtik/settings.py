@@ -53,10 +53,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-# Web processes (radtik.webserver sets DB_POOL_SIZE) borrow from a pool: under ASGI every request
-# runs in a thread of its own, so a persistent connection is never reused and lingers until
-# collected (one daphne held 98 of PostgreSQL's 100). Task workers keep persistent connections:
-# django-q forks them, and a pool opened before a fork breaks.
+# Web processes (radtik.webserver sets DB_POOL_SIZE) borrow from a pool, which bounds a daphne's
+# connections whatever threads reach the database (HTTP's, channels' executor; under Django's
+# ASGI handler, a new thread per request left one connection each: 98 of PostgreSQL's 100).
+# Task workers keep persistent connections: django-q forks them, and a pool opened before a fork
+# breaks.
 DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0"))
 if DB_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -65,6 +66,9 @@ if DB_POOL_SIZE:
         "max_size": DB_POOL_SIZE,
         "timeout": 10,
     }
+# Seconds a web process reuses an active tenant looked up by host name (tenants.middleware): a
+# suspension reaches the other processes within this time.
+TENANT_CACHE_SECONDS = float(os.environ.get("TENANT_CACHE_SECONDS", "5"))
 # Threads per daphne process that run HTTP requests (radtik.wsgi_http).
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "8"))
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
