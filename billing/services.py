@@ -376,7 +376,12 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
     """Turn a resolved payment into access (or a failure / a flag). Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("package").get(pk=payment_id)
+        # of=self: the package row stays unlocked, or every payment for it would queue here.
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("package")
+            .get(pk=payment_id)
+        )
         if payment.status != PaymentStatus.PENDING or not payment.resolved_via:
             return payment
         payment.processed_at = now

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -89,15 +90,22 @@ def session_tmp(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def qcluster(django_db_setup, session_tmp):
-    """One real django-q2 cluster for the session (ORM broker on the test database)."""
+def clusters(django_db_setup, session_tmp):
+    """The real django-q2 clusters for the session (ORM broker on the test database): the
+    default one and the payments one."""
     from tests.support.processes import start_qcluster
 
-    proc = start_qcluster(session_tmp)
+    default = start_qcluster(session_tmp)
     payments = start_qcluster(session_tmp, queue="payments")
-    yield proc
+    yield SimpleNamespace(default=default, payments=payments)
     payments.stop()
-    proc.stop()
+    default.stop()
+
+
+@pytest.fixture(scope="session")
+def qcluster(clusters):
+    """Both clusters running; the default one."""
+    return clusters.default
 
 
 @pytest.fixture(scope="session")
