@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -38,10 +37,9 @@ WAKE_TTL = 60  # s a dead drain can hold back wake-ups
 REVIVE_AFTER = timedelta(seconds=30)  # a row waiting this long gets a drain from the minute check
 
 
-def inbox_wake(schema_name: str | None = None, *, force: bool = False) -> None:
-    """Callbacks wait in `schema_name` (default: the current schema): make sure a drain is queued
-    or running. Never raises: the row is stored, and the minute check wakes it if this fails."""
-    schema_name = schema_name or connection.schema_name
+def inbox_wake(schema_name: str, *, force: bool = False) -> None:
+    """Callbacks wait in `schema_name`: make sure a drain is queued or running. Never raises: the
+    row is stored, and the minute check wakes it if this fails."""
     try:
         if force or redis_client().set(_key(schema_name), "1", nx=True, ex=WAKE_TTL):
             hand_over(

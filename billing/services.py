@@ -317,7 +317,8 @@ def payment_callback_record(
         remote_addr=remote_addr,
         outcome=CallbackOutcome.RECEIVED,
     )
-    transaction.on_commit(inbox_wake)
+    schema_name = connection.schema_name  # this one, whatever schema is current at commit
+    transaction.on_commit(lambda: inbox_wake(schema_name))
     return CallbackReceipt(200, CallbackOutcome.RECEIVED, callback)
 
 
