@@ -278,15 +278,9 @@ def main() -> None:
         callback_path = f"/api/payments/mpesa/callback/{config.callback_secret}/"
         wrk(f"{base}/login/", [], [], 3)  # warm-up: imports, connections, templates
         baseline = measured(lambda: wrk(f"{base}/login/", [], [], SECONDS), daphne.pid)
-        loaded = measured(
-            lambda: wrk(
-                f"{base}{callback_path}",
-                ["-H", "Content-Type: application/json"],
-                [str(bodies)],
-                SECONDS,
-            ),
-            daphne.pid,
-        )
+        callback_url = f"{base}{callback_path}"
+        json_type = ["-H", "Content-Type: application/json"]
+        loaded = measured(lambda: wrk(callback_url, json_type, [str(bodies)], SECONDS), daphne.pid)
         load_end = time.time()
         med = statistics.median
         with schema_context("bench"):
@@ -387,8 +381,6 @@ def main() -> None:
             failed_jobs = jobs.filter(status="failed").count()
 
         steady_from = datetime.now(UTC)
-        callback_url = f"{base}{callback_path}"
-        json_type = ["-H", "Content-Type: application/json"]
         steady = wrk(callback_url, json_type, [str(steady_bodies)], STEADY_SECONDS, STEADY_RATE)
         with schema_context("bench"):
             drain()
@@ -413,7 +405,7 @@ def main() -> None:
         session = requests.Session()
         for i in range(PAYMENTS, PAYMENTS + IDLE_ROUNDS):
             answer = session.post(
-                base + callback_path,
+                callback_url,
                 data=callback_body(i, price),
                 headers={"Host": HOST, "Content-Type": "application/json"},
                 timeout=10,

@@ -23,7 +23,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import CallbackOutcome
+from billing.choices import PROCESS_KIND, CallbackOutcome
 from billing.models import PaymentCallback
 from radtik.jobs.broker import hand_over
 from radtik.jobs.policies import policy_for
@@ -41,13 +41,13 @@ def inbox_wake(schema_name: str, *, force: bool = False) -> None:
     """Callbacks wait in `schema_name`: make sure a drain is queued or running. Never raises: the
     row is stored, and the minute check wakes it if this fails."""
     try:
-        if force or redis_client().set(_key(schema_name), "1", nx=True, ex=WAKE_TTL):
+        if force or _claim_wake(schema_name):
             hand_over(
                 DRAIN,
                 schema_name,
                 name=f"billing.callbacks:{schema_name}",
                 timeout=DRAIN_TIMEOUT,
-                queue=policy_for("billing.process_payment").queue,
+                queue=policy_for(PROCESS_KIND).queue,
                 save=False,
             )
     except Exception:
@@ -57,16 +57,15 @@ def inbox_wake(schema_name: str, *, force: bool = False) -> None:
 def inbox_drain(schema_name: str, match_next: Callable[[], object | None]) -> int:
     """Match waiting callbacks with `match_next` until none is left; returns how many."""
     matched = 0
-    client = redis_client()
     with schema_context(schema_name):
         while True:
             while match_next() is not None:
                 matched += 1
-            client.delete(_key(schema_name))
+            redis_client().delete(_key(schema_name))
             # A row stored since the last match found the key set and woke nobody.
             if not inbox_waiting().exists():
                 return matched
-            if not client.set(_key(schema_name), "1", nx=True, ex=WAKE_TTL):
+            if not _claim_wake(schema_name):
                 return matched  # ...or it did, and that drain takes over
 
 
@@ -81,6 +80,11 @@ def inbox_revive(schema_name: str) -> None:
 
 def inbox_waiting():
     return PaymentCallback.objects.filter(outcome=CallbackOutcome.RECEIVED)
+
+
+def _claim_wake(schema_name: str) -> bool:
+    """True for the one caller that finds no drain queued or running (and now says there is)."""
+    return bool(redis_client().set(_key(schema_name), "1", nx=True, ex=WAKE_TTL))
 
 
 def _key(schema_name: str) -> str:

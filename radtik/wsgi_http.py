@@ -97,7 +97,10 @@ async def read_body(receive: Receive) -> SpooledTemporaryFile | None:
 
 
 def wsgi_environ(scope: Scope, body: Any) -> dict[str, Any]:
-    """PEP 3333 environ for an ASGI http scope (as Django's ASGIRequest reads the scope)."""
+    """PEP 3333 environ for an ASGI http scope (as Django's ASGIRequest reads the scope).
+
+    Not asgiref's WsgiToAsgi environ: it joins repeated Cookie headers with "," (which Django's
+    cookie parser splits wrongly) and keeps underscored header names."""
     root = scope.get("root_path", "")
     path = scope["path"]
     if root and path.startswith(root):
