@@ -154,9 +154,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "radtik.wsgi.application"
 ASGI_APPLICATION = "radtik.asgi.application"
 
+# Applied on every path that sets a password: tenant creation (API, page, command),
+# platform_setup, the Django admin's forms and changepassword.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

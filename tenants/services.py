@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
@@ -62,6 +63,13 @@ def tenant_create(
         errors["slug"] = [f"A tenant with slug '{slug}' already exists."]
     if not admin_username.strip():
         errors["admin_username"] = ["Admin username is required."]
+    if admin_password:
+        try:
+            validate_password(
+                admin_password, User(username=admin_username.strip(), email=admin_email)
+            )
+        except ValidationError as exc:
+            errors["admin_password"] = exc.messages
     if errors:
         raise ValidationError(errors)
     password = admin_password or secrets.token_urlsafe(12)

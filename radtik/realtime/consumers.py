@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import BaseChannelLayer
 
 from radtik.events import group_name
 from radtik.realtime.auth import Peer, Refused, is_portal_topic, resolve_peer
@@ -22,7 +23,18 @@ logger = logging.getLogger(__name__)
 
 
 def authorise_topic(peer: Peer, topic: str) -> str:
-    """Return the group for `topic` or raise PermissionError."""
+    """Return the group for `topic` or raise PermissionError / ValueError."""
+    group = _group_for(peer, topic)
+    # channels refuses a group name this long by closing the socket (1011): refuse it first.
+    if len(group) >= BaseChannelLayer.MAX_NAME_LENGTH:
+        raise ValueError("Topic is too long")
+    return group
+
+
+def _group_for(peer: Peer, topic: str) -> str:
+    if peer.tenant_id is None and not peer.is_system_admin:
+        # On the base domain HTTP serves system admins only (radtik.permissions): so does this.
+        raise PermissionError("Only system admins may watch the platform")
     if peer.user_id is None:  # anonymous portal client: its own payment topics only
         if peer.tenant_id is None or not is_portal_topic(topic):
             raise PermissionError("Log in first")

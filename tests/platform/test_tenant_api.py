@@ -47,6 +47,26 @@ def test_create_tenant_answers_202_with_job_url(
         ({"name": "Reserved", "slug": "admin"}, "slug", "reserved"),
         ({"slug": "noname"}, "name", "required"),
         ({"name": "Short pw", "slug": "shorty", "admin_password": "x"}, "admin_password", "8"),
+        (
+            {"name": "Common", "slug": "common", "admin_password": "password"},
+            "admin_password",
+            "common",
+        ),
+        (
+            {"name": "Digits", "slug": "digits", "admin_password": "12345678"},
+            "admin_password",
+            "numeric",
+        ),
+        (
+            {
+                "name": "Like",
+                "slug": "like",
+                "admin_username": "operator7",
+                "admin_password": "operator7x",
+            },
+            "admin_password",
+            "similar",
+        ),
     ],
 )
 def test_bad_tenant_input_gets_field_errors(sysadmin_client, payload, field, text):
@@ -118,3 +138,13 @@ def test_bad_status_value_is_a_400(sysadmin_client, tenants):
         content_type="application/json",
     )
     assert response.status_code == 400 and "status" in response.json()
+
+
+def test_commands_apply_the_password_validators():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="too common"):
+        call_command("create_tenant", "weak", "--admin-password", "password", "--no-wait")
+    with pytest.raises(CommandError, match="entirely numeric"):
+        call_command("platform_setup", "--admin-username", "ops", "--admin-password", "12345678")
+    assert not Tenant.objects.filter(slug="weak").exists()

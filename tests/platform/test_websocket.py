@@ -34,10 +34,10 @@ def enqueue_in(schema: str, kind: str):
         connection.close()
 
 
-async def connect(port: int, host: str, cookie: str = "", query: str = ""):
+async def connect(port: int, host: str, cookie: str = "", query: str = "", origin: str = ""):
     import websockets
 
-    headers = {"Origin": f"http://{host}:{port}"}
+    headers = {"Origin": origin or f"http://{host}:{port}"}
     if cookie:
         headers["Cookie"] = cookie
     # The URI carries the tenant's host name (Host header); the socket goes to loopback.
@@ -164,3 +164,60 @@ def test_anonymous_and_unknown_host_are_refused(daphne_server, tenants):
 
     assert asyncio.run(closed_code("alpha.localhost")) in (4401, 403)
     assert asyncio.run(closed_code("nobody.localhost")) in (4404, 403)
+
+
+def test_non_staff_user_on_the_base_domain_may_watch_nothing(daphne_server, make_user, tenants):
+    """Over HTTP the base domain serves system admins only; a plain public user sees no topic."""
+    plain = make_user("public", "plain-ws")
+    cookie = session_cookie("public", plain)
+
+    async def scenario():
+        ws = await connect(daphne_server, "localhost", cookie)
+        answers = [
+            await subscribe(ws, topic)
+            for topic in ("tenants", "jobs", "system.tenants", f"tenant.{tenants['alpha'].pk}.jobs")
+        ]
+        await ws.close()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [a["type"] for a in answers] == ["error"] * 4
+    assert all("system admins" in a["error"] for a in answers)
+
+
+def test_overlong_topic_gets_an_error_frame_and_the_socket_stays_open(
+    daphne_server, make_user, tenants
+):
+    user = make_user("alpha", "longtopic", role="viewer")
+    cookie = session_cookie("alpha", user)
+
+    async def scenario():
+        ws = await connect(daphne_server, "alpha.localhost", cookie)
+        too_long = await subscribe(ws, "job." + "9" * 120)
+        await ws.send(json.dumps({"action": "unsubscribe", "topic": "x" * 200}))
+        after = await subscribe(ws, "jobs")  # the connection survived both
+        await ws.close()
+        return too_long, after
+
+    too_long, after = asyncio.run(scenario())
+    assert too_long["type"] == "error" and "too long" in too_long["error"]
+    assert after == {"type": "subscribed", "topic": "jobs"}
+
+
+def test_foreign_origin_is_refused(daphne_server, make_user, tenants):
+    from websockets.exceptions import InvalidStatus
+
+    user = make_user("alpha", "origin", role="viewer")
+    cookie = session_cookie("alpha", user)
+
+    async def scenario(origin: str):
+        try:
+            ws = await connect(daphne_server, "alpha.localhost", cookie, origin=origin)
+        except InvalidStatus as exc:
+            return exc.response.status_code
+        answer = await subscribe(ws, "jobs")
+        await ws.close()
+        return answer["type"]
+
+    assert asyncio.run(scenario("http://evil.example")) == 403
+    assert asyncio.run(scenario(f"http://alpha.localhost:{daphne_server}")) == "subscribed"

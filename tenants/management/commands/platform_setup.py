@@ -4,6 +4,8 @@ Idempotent: a second run changes nothing.
 """
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,6 +24,14 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", default="")
 
     def handle(self, *args, **options):
+        username, password = options["admin_username"], options["admin_password"]
+        if username:
+            if not password:
+                raise CommandError("--admin-password is required with --admin-username")
+            try:
+                validate_password(password, User(username=username, email=options["admin_email"]))
+            except ValidationError as exc:
+                raise CommandError("--admin-password: " + " ".join(exc.messages)) from None
         # Shared apps first, then every existing tenant schema (a no-op when up to date).
         call_command("migrate_schemas", interactive=False, verbosity=0)
         public, _ = Tenant.objects.get_or_create(
@@ -32,11 +42,7 @@ class Command(BaseCommand):
             Domain.objects.get_or_create(
                 domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN}
             )
-        username = options["admin_username"]
         if username:
-            password = options["admin_password"]
-            if not password:
-                raise CommandError("--admin-password is required with --admin-username")
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"email": options["admin_email"], "is_staff": True, "is_superuser": True},
