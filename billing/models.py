@@ -11,6 +11,7 @@ from django.db import models
 from encrypted_fields.fields import EncryptedCharField
 
 from billing.choices import (
+    PORTAL_TOPIC_PREFIX,
     TOKEN_BYTES,
     CallbackOutcome,
     Environment,
@@ -237,7 +238,7 @@ class Payment(models.Model):
 
     @property
     def topic(self) -> str:
-        return f"payment.{self.token}"
+        return f"{PORTAL_TOPIC_PREFIX}{self.token}"
 
 
 class PaymentCallback(models.Model):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioning.quoting import ros_quote
 from radtik.crypto import decrypt
+from routers.routeros.quoting import ros_quote
 
 PREFIX = "radtik"
 

@@ -15,20 +15,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from radtik.events import publish
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_attempts_failed, job_fail, job_succeed
 from radtik.jobs.sweep import Sweep
-from radtik.tenancy import current_tenant_id
 from routers.choices import PROBE_KIND, REACHED, RouterStatus
 from routers.connection import router_session
 from routers.models import Router
 from routers.routeros.errors import RouterError
 from routers.routeros.types import Resource, Routerboard
+from routers.services import router_status_set
 
 RECORD_EVERY = 0.2  # seconds between bulk writes of a tick's outcomes
 
@@ -38,29 +36,6 @@ class ProbeResult:
     resource: Resource | None = None
     board: Routerboard | None = None
     error: str = ""
-
-
-def router_payload(router: Router) -> dict[str, Any]:
-    return {
-        "id": router.pk,
-        "name": router.name,
-        "status": router.status,
-        "model": router.model,
-        "routeros_version": router.routeros_version,
-        "last_seen": router.last_seen.isoformat() if router.last_seen else None,
-        "last_error": router.last_error,
-    }
-
-
-def publish_router(router: Router, event: str) -> None:
-    """JSON for API clients; for pages, the badge and facts that replace theirs by id (the
-    router page also gets its next-step line)."""
-    payload = router_payload(router)
-    for topic, with_next in (("routers", False), (f"router.{router.pk}", True)):
-        html = render_to_string(
-            "routers/partials/router_event.html", {"router": router, "with_next": with_next}
-        )
-        publish(current_tenant_id(), topic, event, payload, html=html)
 
 
 def router_probe(router: Router) -> ProbeResult:
@@ -106,10 +81,7 @@ def router_probe_gave_up(job: Job) -> None:
     router = Router.objects.filter(pk=job.params.get("router_id")).first()
     if router is None or router.status in REACHED:
         return
-    router.status = RouterStatus.CONNECTION_FAILED
-    router.last_error = job.error[:500]
-    router.save(update_fields=["status", "last_error"])
-    publish_router(router, "RouterStatusUpdated")
+    router_status_set(router=router, status=RouterStatus.CONNECTION_FAILED, error=job.error)
 
 
 def _routers_to_probe(jobs: list[Job]) -> list[tuple[Job, Router]]:
@@ -147,25 +119,14 @@ def _record(outcomes: list[tuple[Job, Router, ProbeResult]]) -> None:
 
 def _router_online(router: Router, result: ProbeResult) -> dict[str, Any]:
     assert result.resource is not None and result.board is not None
-    router.status = RouterStatus.ONLINE
-    router.model = result.board.model or result.resource.board_name
-    router.board = result.resource.board_name
-    router.routeros_version = result.resource.version
-    router.last_seen = timezone.now()
-    router.last_error = ""
+    facts = {
+        "model": result.board.model or result.resource.board_name,
+        "board": result.resource.board_name,
+        "routeros_version": result.resource.version,
+        "last_seen": timezone.now(),
+    }
     with transaction.atomic():  # online and its discovery job appear together
-        router.save(
-            update_fields=[
-                "status",
-                "model",
-                "board",
-                "routeros_version",
-                "last_seen",
-                "last_error",
-            ]
-        )
-        publish_router(router, "RouterConnected")
-        publish_router(router, "RouterStatusUpdated")
+        router_status_set(router=router, status=RouterStatus.ONLINE, error="", facts=facts)
         from provisioning.services import discovery_start
 
         discovery_start(router=router)  # interfaces ready for stage 4

@@ -105,11 +105,11 @@ def publish_interfaces(router: Router, *, error: str = "") -> None:
         "interfaces_stale": interfaces_stale(router),
         "discovery_error": error[:500],
     }
-    html = render_to_string("routers/partials/interfaces.html", context)
+    html = render_to_string("provisioning/partials/interfaces.html", context)
     for section in ("hotspot", "pppoe"):
         selected = saved.get(section, {}).get("interfaces", [])
         html += render_to_string(
-            "routers/partials/interface_select.html",
+            "provisioning/partials/interface_select.html",
             {**context, "section": section, "selected": selected},
         )
     hint = "" if interfaces else "Pick interfaces once discovery (stage 3) has found them."
@@ -126,7 +126,7 @@ def publish_interfaces(router: Router, *, error: str = "") -> None:
 
 def plan_run(ctx: JobContext) -> dict[str, Any]:
     """Job body: diff a saved configuration against the router's live state."""
-    from provisioning.deploy import build_plan
+    from provisioning.plan_apply import build_plan
 
     config = RouterConfig.objects.select_related("router").get(pk=ctx.params["config_id"])
     with router_session(config.router, timeout=settings.ROUTER_API_TIMEOUT) as api:

@@ -1,4 +1,4 @@
-from provisioning.deployment import router_deploy_run
+from provisioning.deploy_job import router_deploy_run
 from provisioning.probing import PROBE_SWEEP, router_probe_gave_up
 from provisioning.services import (
     DEPLOY_KIND,

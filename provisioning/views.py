@@ -1,6 +1,7 @@
 """Wizard stages 3-5 on the router page: discovery refresh, the service form, deploy.
 
 Thin: validation is provisioning.config's (through service_config_create), as for the API.
+The stages join the router page as a routers.views.RouterPagePart (added in apps.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from provisioning.plan import desired_items, render_script
 from radius.models import RadiusServer
 from radtik.permissions import role_required
 from routers.models import Router
+from routers.views import RouterPagePart, job_start_and_return, router_page
 from tenants.accounts.models import Role
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -41,11 +43,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def service_form_context(
-    router: Router, *, data: dict | None = None, errors: dict | None = None
-) -> dict[str, Any]:
-    """What stage 4 shows: the form (last saved values, or what was just posted), errors keyed
-    `hotspot_interfaces` (template-friendly), and the saved configuration with its script."""
+def stages_context(router: Router, state: dict[str, Any]) -> dict[str, Any]:
+    """What stages 3-5 show: the interfaces, the form (last saved values, or what was just
+    posted: state["service_data"]), its errors keyed `hotspot_interfaces` (template-friendly),
+    and the saved configuration with its script."""
+    data, errors = state.get("service_data"), state.get("service_errors")
     config = router.configs.first()
     values = data or _from_config(config.config if config else {})
     return {
@@ -58,6 +60,13 @@ def service_form_context(
         "config": config,
         "config_script": render_script(desired_items(config.config)) if config else "",
     }
+
+
+ONBOARDING_STAGES = RouterPagePart(
+    template="provisioning/router_stages.html",
+    context=stages_context,
+    jobs={"discover": services.DISCOVER_KIND, "deploy": services.DEPLOY_KIND},
+)
 
 
 def _from_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +107,6 @@ def _from_post(post) -> dict[str, Any]:
 @require_POST
 @role_required(Role.ADMIN)
 def service_config_save(request: HttpRequest, pk: int) -> HttpResponse:
-    from routers.views import _detail
-
     router = get_object_or_404(Router, pk=pk)
     data = _from_post(request.POST)
     try:
@@ -107,27 +114,16 @@ def service_config_save(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"services": exc.messages}
         data["radius"].pop("secret")  # never echoed back into the page
-        return _detail(request, router, service_data=data, service_errors=errors, status=400)
+        state = {"service_data": data, "service_errors": errors}
+        return router_page(request, router, state=state, status=400)
     messages.success(request, f"Saved configuration version {saved.version}.")
-    return redirect("router-detail", pk=router.pk)
-
-
-def start_and_return(request: HttpRequest, pk: int, start, done: str) -> HttpResponse:
-    """Run a service that queues a job; its refusal (router offline, …) becomes a message."""
-    router = get_object_or_404(Router, pk=pk)
-    try:
-        job = start(router)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{done} (job #{job.pk}).")
     return redirect("router-detail", pk=router.pk)
 
 
 @require_POST
 @role_required(Role.OPERATOR)
 def discovery_refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    return start_and_return(
+    return job_start_and_return(
         request,
         pk,
         lambda router: services.discovery_start(router=router, actor=request.user),
@@ -138,7 +134,7 @@ def discovery_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.OPERATOR)
 def deploy(request: HttpRequest, pk: int) -> HttpResponse:
-    return start_and_return(
+    return job_start_and_return(
         request,
         pk,
         lambda router: services.deploy_start(router=router, actor=request.user),

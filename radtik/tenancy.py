@@ -8,10 +8,6 @@ from django_tenants.utils import get_public_schema_name, schema_context
 _tenant_ids: dict[str, int] = {}
 
 
-def current_schema() -> str:
-    return connection.schema_name
-
-
 def tenant_id_for_schema(schema_name: str) -> int | None:
     """The Tenant id owning `schema_name`; None for the public schema. Ids never change: cached."""
     if schema_name == get_public_schema_name():

@@ -5,6 +5,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from billing.api.urls import router as billing_router
+from provisioning.api.urls import router as provisioning_router
 from radtik.urls_common import api_router as common_router
 from radtik.urls_common import urlpatterns as common
 from routers.api.urls import router as router_router
@@ -15,6 +16,7 @@ router = SimpleRouter()
 router.registry.extend(common_router.registry)
 router.registry.extend(voucher_router.registry)
 router.registry.extend(router_router.registry)
+router.registry.extend(provisioning_router.registry)
 router.registry.extend(billing_router.registry)
 
 urlpatterns = [
@@ -23,6 +25,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("vouchers/", include("vouchers.urls")),
     path("routers/", include("routers.urls")),
+    path("routers/", include("provisioning.urls")),
     path("", include("billing.urls")),
     *common,
 ]

@@ -11,11 +11,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from provisioning.bootstrap import api_username, bootstrap_script
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
-from routers.choices import IMPORT_KIND, PROBE_KIND, ImportWhat, RouterStatus
+from routers.bootstrap import api_username, bootstrap_script
+from routers.choices import IMPORT_KIND, PROBE_KIND, REACHED, ImportWhat, RouterStatus
+from routers.events import router_publish
 from routers.models import Router
 
 IMPORTABLE = (
@@ -98,9 +99,9 @@ def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:
     token = _new_token()
     with transaction.atomic():
         router.api_password = token
-        router.status = RouterStatus.CONFIG_PENDING
-        router.save(update_fields=["api_password", "status"])
+        router.save(update_fields=["api_password"])
         audit_record(actor=actor, action="router.rotate_token", obj=router)
+        router_status_set(router=router, status=RouterStatus.CONFIG_PENDING, actor=actor)
         job = router_probe_start(router=router, actor=actor)
     return RouterCreation(router=router, token=token, script=_script(router, token), probe_job=job)
 
@@ -115,8 +116,7 @@ def router_probe_start(*, router: Router, actor: Any = None) -> Job:
     if running is not None:
         return running
     if router.status == RouterStatus.CONNECTION_FAILED:
-        router.status = RouterStatus.CONFIG_PENDING
-        router.save(update_fields=["status"])
+        router_status_set(router=router, status=RouterStatus.CONFIG_PENDING, actor=actor)
     return job_enqueue(
         kind=PROBE_KIND,
         target=router,
@@ -124,6 +124,43 @@ def router_probe_start(*, router: Router, actor: Any = None) -> Job:
         params={"router_id": router.pk},
         max_attempts=router.probe_max_attempts,
     )
+
+
+def router_status_set(
+    *,
+    router: Router,
+    status: str,
+    error: str | None = None,
+    facts: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> Router:
+    """The one way a router's status changes: saved with its last error (None keeps it) and any
+    facts read from the router, audited, and told to the router list and page. Reaching a
+    router that was not reached before is announced as RouterConnected first."""
+    if status not in RouterStatus.values:
+        raise ValidationError({"status": [f"Choose one of: {', '.join(RouterStatus.values)}."]})
+    old = router.status
+    router.status = status
+    fields = ["status"]
+    if error is not None:
+        router.last_error = error[:500]
+        fields.append("last_error")
+    for name, value in (facts or {}).items():
+        setattr(router, name, value)
+        fields.append(name)
+    with transaction.atomic():
+        router.save(update_fields=fields)
+        if old != status:
+            audit_record(
+                actor=actor,
+                action="router.status",
+                obj=router,
+                changes={"status": {"old": old, "new": status}},
+            )
+        if status == RouterStatus.ONLINE and old not in REACHED:
+            router_publish(router, "RouterConnected")
+        router_publish(router, "RouterStatusUpdated")
+    return router
 
 
 def _new_token() -> str:

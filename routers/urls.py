@@ -1,6 +1,5 @@
 from django.urls import path
 
-from provisioning import views as provisioning
 from routers import views
 
 urlpatterns = [
@@ -9,7 +8,4 @@ urlpatterns = [
     path("<int:pk>/rotate-token/", views.router_rotate_token, name="router-rotate-token"),
     path("<int:pk>/probe/", views.router_probe, name="router-probe"),
     path("<int:pk>/import/", views.router_import, name="router-import"),
-    path("<int:pk>/discover/", provisioning.discovery_refresh, name="router-discover"),
-    path("<int:pk>/service-config/", provisioning.service_config_save, name="router-config"),
-    path("<int:pk>/deploy/", provisioning.deploy, name="router-deploy"),
 ]

@@ -1,23 +1,28 @@
-"""Router pages: the list with live status badges, and the five-stage onboarding wizard.
+"""Router pages: the list with live status badges, and the router page (the onboarding wizard).
 
-Thin: every write goes through routers.services / provisioning.services, like the API.
+Thin: every write goes through routers.services, like the API. Other apps add their stages to
+the router page with router_page_part_add (provisioning: stages 3-5), so routers imports none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from provisioning.services import DEPLOY_KIND, DISCOVER_KIND
-from provisioning.views import service_form_context, start_and_return
 from radtik.jobs.models import Job
 from radtik.permissions import role_required, user_has_role
 from routers import services
 from routers.choices import IMPORT_KIND, PROBE_KIND, ImportWhat
+from routers.events import router_topic
 from routers.models import Router
 from tenants.accounts.models import Role
 
@@ -33,18 +38,31 @@ class RouterCreateForm(forms.Form):
     use_tls = forms.BooleanField(required=False, label="API over TLS (api-ssl)")
 
 
-def latest_jobs(router: Router) -> dict[str, Job | None]:
+@dataclass(frozen=True)
+class RouterPagePart:
+    """Stages another app shows on the router page, after probing.
+
+    `template` is included with the page's context, to which `context(router, state)` adds its
+    own (`state`: what the app's own view passed to router_page, e.g. a form's errors); `jobs`
+    names the job kinds whose newest job the part shows, as `jobs.<name>`."""
+
+    template: str
+    context: Callable[[Router, dict[str, Any]], dict[str, Any]]
+    jobs: dict[str, str] = field(default_factory=dict)
+
+
+_page_parts: list[RouterPagePart] = []
+
+
+def router_page_part_add(part: RouterPagePart) -> None:
+    if part not in _page_parts:
+        _page_parts.append(part)
+
+
+def latest_jobs(router: Router, kinds: dict[str, str]) -> dict[str, Job | None]:
     """The newest job of each kind for this router: a reopened page shows where things stand."""
     jobs = Job.objects.filter(target_type="routers.router", target_id=str(router.pk))
-    return {
-        name: jobs.filter(kind=kind).first()
-        for name, kind in (
-            ("probe", PROBE_KIND),
-            ("discover", DISCOVER_KIND),
-            ("deploy", DEPLOY_KIND),
-            ("import", IMPORT_KIND),
-        )
-    }
+    return {name: jobs.filter(kind=kind).first() for name, kind in kinds.items()}
 
 
 def _roles(request: HttpRequest) -> dict[str, bool]:
@@ -79,26 +97,29 @@ def router_create(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            return _detail(request, made.router, created=made, status=201)
+            return router_page(request, made.router, created=made, status=201)
     return _list(request, form, status=400)
 
 
 @role_required(Role.VIEWER)
 def router_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_object_or_404(Router, pk=pk))
+    return router_page(request, get_object_or_404(Router, pk=pk))
 
 
-def _detail(
+def router_page(
     request: HttpRequest,
     router: Router,
     *,
     created: services.RouterCreation | None = None,
-    service_data: dict | None = None,
-    service_errors: dict | None = None,
+    state: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    jobs = latest_jobs(router)
-    topics = [f"router.{router.pk}"] + [f"job.{job.pk}" for job in jobs.values() if job]
+    """The router page; `state` goes to the parts (see RouterPagePart)."""
+    kinds = {"probe": PROBE_KIND, "import": IMPORT_KIND}
+    for part in _page_parts:
+        kinds.update(part.jobs)
+    jobs = latest_jobs(router, kinds)
+    topics = [router_topic(router)] + [f"job.{job.pk}" for job in jobs.values() if job]
     context = {
         "router": router,
         "created": created,
@@ -106,9 +127,11 @@ def _detail(
         "topics": ",".join(topics),
         "import_results": _import_results(jobs["import"]),
         "import_choices": ImportWhat.choices,
-        **service_form_context(router, data=service_data, errors=service_errors),
+        "parts": [part.template for part in _page_parts],
         **_roles(request),
     }
+    for part in _page_parts:
+        context.update(part.context(router, state or {}))
     return render(request, "routers/detail.html", context, status=status)
 
 
@@ -128,13 +151,28 @@ def _import_results(job: Job | None) -> list[dict]:
 def router_rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     router = get_object_or_404(Router, pk=pk)
     made = services.router_rotate_token(router=router, actor=request.user)
-    return _detail(request, made.router, created=made)
+    return router_page(request, made.router, created=made)
+
+
+def job_start_and_return(
+    request: HttpRequest, pk: int, start: Callable[[Router], Job], done: str
+) -> HttpResponse:
+    """Run a service that queues a job for the router; its refusal (router offline, …) becomes
+    a message. Back to the router page either way."""
+    router = get_object_or_404(Router, pk=pk)
+    try:
+        job = start(router)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{done} (job #{job.pk}).")
+    return redirect("router-detail", pk=router.pk)
 
 
 @require_POST
 @role_required(Role.OPERATOR)
 def router_probe(request: HttpRequest, pk: int) -> HttpResponse:
-    return start_and_return(
+    return job_start_and_return(
         request,
         pk,
         lambda router: services.router_probe_start(router=router, actor=request.user),
@@ -146,7 +184,7 @@ def router_probe(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.OPERATOR)
 def router_import(request: HttpRequest, pk: int) -> HttpResponse:
     what = request.POST.get("what", "")
-    return start_and_return(
+    return job_start_and_return(
         request,
         pk,
         lambda router: services.router_import_start(router=router, what=what, actor=request.user),

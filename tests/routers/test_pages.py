@@ -229,7 +229,7 @@ def test_router_event_fragments_replace_elements_on_both_pages(router, client_as
 
 
 def test_publish_router_pushes_the_badge_fragment(router, django_capture_on_commit_callbacks):
-    from provisioning.probing import publish_router
+    from routers.events import router_publish
 
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
@@ -238,7 +238,7 @@ def test_publish_router_pushes_the_badge_fragment(router, django_capture_on_comm
     try:
         with schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
             router.router.status = "online"
-            publish_router(router.router, "RouterStatusUpdated")
+            router_publish(router.router, "RouterStatusUpdated")
         message = async_to_sync(layer.receive)(channel)
     finally:
         async_to_sync(layer.group_discard)(group, channel)

@@ -3,8 +3,8 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from provisioning.quoting import ros_quote
 from routers.models import Router
+from routers.routeros.quoting import ros_quote
 
 pytestmark = pytest.mark.django_db
 

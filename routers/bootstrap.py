@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioning.quoting import ros_quote
+from routers.routeros.quoting import ros_quote
 
 
 def api_username(router_name: str) -> str:

@@ -6,21 +6,18 @@ from typing import Any
 
 from django.conf import settings
 
-from provisioning.deploy import DeployFailed, apply_plan, build_plan, verify
 from provisioning.models import RouterConfig
-from provisioning.probing import publish_router
+from provisioning.plan_apply import DeployFailed, apply_plan, build_plan, verify
 from radtik.jobs.context import JobContext
 from routers.choices import RouterStatus
 from routers.connection import router_session
 from routers.models import Router
 from routers.routeros.errors import RouterError
+from routers.services import router_status_set
 
 
 def _set_status(router: Router, status: str, error: str = "") -> None:
-    router.status = status
-    router.last_error = error[:500]
-    router.save(update_fields=["status", "last_error"])
-    publish_router(router, "RouterStatusUpdated")
+    router_status_set(router=router, status=status, error=error)
 
 
 def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
