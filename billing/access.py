@@ -50,7 +50,10 @@ def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
     subscription = payment.subscription
     if payment.status != PaymentStatus.COMPLETED or subscription is None:
         return {"status": payment.status}
-    if subscription.radius_state == SyncState.PENDING and subscription.radius_server:
+    # FAILED too: an operator's retry after the cause is fixed must write the credentials.
+    if subscription.radius_state in (SyncState.PENDING, SyncState.FAILED) and (
+        subscription.radius_server
+    ):
         with _agent(subscription.radius_server) as agent:
             result = agent.batch([radius_user(subscription)])
         if result.errors:
@@ -62,7 +65,7 @@ def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
         Subscription.objects.filter(pk=subscription.pk).update(radius_state=SyncState.SYNCED)
         subscription.radius_state = SyncState.SYNCED
     with transaction.atomic():
-        payment_publish(payment, "payment.completed")
+        _access_ready(payment, "payment.completed")
     return {
         "status": payment.status,
         "subscription": subscription.pk,
@@ -71,18 +74,15 @@ def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
 
 
 def payment_grant_failed(job: Job) -> None:
-    """ProcessPayment gave up: the subscription shows why, operators are told."""
-    payment = (
-        Payment.objects.select_related("subscription", "package")
-        .filter(pk=job.params.get("payment_id"))
-        .first()
-    )
-    if payment is None or payment.subscription is None:
+    """ProcessPayment gave up: the subscription and the payment show why, operators and the
+    customer's page are told (no credentials that would not work)."""
+    payment = Payment.objects.filter(pk=job.params.get("payment_id")).first()
+    if payment is None or payment.subscription_id is None:
         return
     Subscription.objects.filter(pk=payment.subscription_id).update(
         radius_state=SyncState.FAILED, last_error=job.error[:500]
     )
-    payment_publish(payment, "payment.access_failed")
+    _access_failed(payment, job, "payment.access_failed")
 
 
 def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
@@ -112,24 +112,41 @@ def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
             router_state=SyncState.SYNCED, last_error=""
         )
         audit_record(actor=None, action="subscription.router_provisioned", obj=subscription)
-        _publish_latest_payment(subscription, "user.provisioned")
+        payment = subscription.payments.select_related("package", "subscription").first()
+        if payment is not None:
+            _access_ready(payment, "user.provisioned")
     return {"router": subscription.router.name, "item": item}
 
 
 def subscription_provision_failed(job: Job) -> None:
+    """Creating the router user gave up: as payment_grant_failed, for its latest payment."""
     subscription = Subscription.objects.filter(pk=job.params.get("subscription_id")).first()
     if subscription is None:
         return
     Subscription.objects.filter(pk=subscription.pk).update(
         router_state=SyncState.FAILED, last_error=job.error[:500]
     )
-    _publish_latest_payment(subscription, "user.provisioning_failed")
-
-
-def _publish_latest_payment(subscription: Subscription, event: str) -> None:
-    payment = subscription.payments.select_related("package", "subscription").first()
+    payment = subscription.payments.first()
     if payment is not None:
-        payment_publish(payment, event)
+        _access_failed(payment, job, "user.provisioning_failed")
+
+
+def _access_failed(payment: Payment, job: Job, event: str) -> None:
+    # The why (job.error) is the subscription's last_error: the customer's page shows this text.
+    reason = f"Paid, but access could not be set up: see the subscription; retry job #{job.pk}."
+    Payment.objects.filter(pk=payment.pk).update(status_reason=reason)
+    # Reloaded: the subscription's state, just written, decides what the portal shows.
+    payment_publish(
+        Payment.objects.select_related("package", "subscription").get(pk=payment.pk), event
+    )
+
+
+def _access_ready(payment: Payment, event: str) -> None:
+    """Access works (again): a reason left by _access_failed goes."""
+    if payment.status_reason:
+        Payment.objects.filter(pk=payment.pk).update(status_reason="")
+        payment.status_reason = ""
+    payment_publish(payment, event)
 
 
 # -- expiry --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from billing.choices import PAYMENTS_TOPIC
+from billing.choices import PAYMENTS_TOPIC, SyncState
 from billing.models import Payment
 from billing.mpesa import mask_phone
 from radtik.events import publish
@@ -35,7 +35,12 @@ def payment_payload(payment: Payment) -> dict[str, Any]:
 def portal_context(payment: Payment) -> dict[str, Any]:
     """What the portal shows for a payment: credentials only once access is ready."""
     subscription = payment.subscription
-    ready = payment.status == "completed" and subscription is not None
+    # A job that gave up on RADIUS or the router user: the credentials would not work.
+    access_failed = subscription is not None and SyncState.FAILED in (
+        subscription.radius_state,
+        subscription.router_state,
+    )
+    ready = payment.status == "completed" and subscription is not None and not access_failed
     login_link = ""
     if ready:
         from urllib.parse import urlencode
@@ -46,6 +51,7 @@ def portal_context(payment: Payment) -> dict[str, Any]:
         "payment": payment,
         "subscription": subscription if ready else None,
         "login_link": login_link,
+        "access_failed": access_failed,
     }
 
 

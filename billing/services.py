@@ -261,11 +261,17 @@ def _record_result(
     payment.paid_amount = amount
     payment.resolved_via = via
     payment.resolved_at = timezone.now()
+    flag = ""
     if receipt and Payment.objects.filter(receipt=receipt).exclude(pk=payment.pk).exists():
-        payment.status = PaymentStatus.FLAGGED
-        payment.status_reason = f"M-Pesa receipt {receipt} was already used by another payment."
+        flag = f"M-Pesa receipt {receipt} was already used by another payment."
     else:
         payment.receipt = receipt or None
+    if amount is not None and amount != payment.amount:
+        # Decided on the amount as Daraja sent it: the column keeps cents, so 49.999 would read
+        # back as 50.00 and pass the price check in payment_settle.
+        flag = amount_mismatch(amount, payment.amount)
+    if flag:
+        payment.status, payment.status_reason = PaymentStatus.FLAGGED, flag
     payment.save(update_fields=RESULT_FIELDS)
     audit_record(
         actor=None,
@@ -273,8 +279,21 @@ def _record_result(
         obj=payment,
         changes={"result_code": result_code, "receipt": receipt or ""},
     )
+    if flag:
+        # Settling skips a payment that is no longer pending: tell operators and the portal now.
+        payment_publish(payment, "payment.flagged")
     job_enqueue(kind=PROCESS_KIND, target=payment, params={"payment_id": payment.pk})
     return CallbackOutcome.ACCEPTED
+
+
+def amount_mismatch(paid: Decimal | None, price: Decimal) -> str:
+    """The policy: only exactly the package's price grants access; any other amount is flagged."""
+    # Cents as the amount column shows them, unless that would hide what was paid.
+    shown = f"{paid:.2f}" if paid is not None and int(paid.as_tuple().exponent) >= -2 else paid
+    return (
+        f"Paid KES {shown}, the package costs KES {price}: "
+        "no access granted; refund or grant by hand."
+    )
 
 
 # -- callback ------------------------------------------------------------------------------------
@@ -393,10 +412,7 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
             event = "payment.failed"
         elif payment.paid_amount is None or payment.paid_amount != payment.amount:
             payment.status = PaymentStatus.FLAGGED
-            payment.status_reason = (
-                f"Paid KES {payment.paid_amount}, the package costs KES {payment.amount}: "
-                "no access granted; refund or grant by hand."
-            )
+            payment.status_reason = amount_mismatch(payment.paid_amount, payment.amount)
             event = "payment.flagged"
         else:
             customer = _customer_for(payment, now)
