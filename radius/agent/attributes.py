@@ -11,16 +11,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from radius.agent.rate_limit import rate_limit_check
+
 GIGAWORD = 2**32
 UINT32_MAX = 2**32 - 1
 # rlm_sql escapes characters outside its default safe_characters before it looks a User-Name up,
 # so a stored name with any other character would never match its own radcheck rows.
 USERNAME = re.compile(r"[A-Za-z0-9@._:/-]{1,64}")
-# MikroTik: rx[/tx] [burst [threshold [burst-time [priority [min]]]]], each but priority rx[/tx]
-_RATE = r"\d+(?:\.\d+)?[kKmMgG]?"
-_PAIR = rf"{_RATE}(?:/{_RATE})?"
-_TIMES = r"\d+s?(?:/\d+s?)?"
-RATE_LIMIT = re.compile(rf"{_PAIR}(?: {_PAIR}(?: {_PAIR}(?: {_TIMES}(?: [1-8](?: {_PAIR})?)?)?)?)?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 EXPIRES_AT = "expires_at must be an ISO-8601 date-time with a UTC offset, or null"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -34,6 +31,8 @@ class UserRows:
     check: list[Row]
     reply: list[Row]
     groups: list[str]
+    # Who in radtik holds the name (tenant and source); None from clients that do not say.
+    owner: str | None = None
 
 
 def expiration_value(moment: datetime) -> str:
@@ -114,13 +113,23 @@ def user_rows(item: Any) -> UserRows:
         # sqlcounter "expire_on_login": seconds since the first session's start in radacct.
         check.append(("Expire-After", ":=", str(after_first_use)))
     if rate_limit := _text(item, "rate_limit", 253):
-        if not RATE_LIMIT.fullmatch(rate_limit):
-            raise ValueError("rate_limit must be MikroTik's rx/tx form, e.g. 2M/5M")
+        rate_limit_check(rate_limit)
         reply.append(("Mikrotik-Rate-Limit", "=", rate_limit))
     if data_limit := _limit(item, "data_limit", GIGAWORD * GIGAWORD - 1):
         # MikroTik reads a 64-bit byte count as two 32-bit attributes.
         reply.append(("Mikrotik-Total-Limit", "=", str(data_limit % GIGAWORD)))
         if data_limit >= GIGAWORD:
             reply.append(("Mikrotik-Total-Limit-Gigawords", "=", str(data_limit // GIGAWORD)))
-    profile = _text(item, "profile", 64)
-    return UserRows(username, check, reply, [profile] if profile else [])
+    return UserRows(username, check, reply, _groups(item), _text(item, "owner", 200))
+
+
+def _groups(item: dict[str, Any]) -> list[str]:
+    """ "groups" (a list), or the older single "profile"."""
+    groups = item.get("groups")
+    if groups is None:
+        profile = _text(item, "profile", 64)
+        return [profile] if profile else []
+    if not isinstance(groups, list):
+        raise ValueError("groups must be a list of group names")
+    names = [_text({"groups": group}, "groups", 64) for group in groups]
+    return list(dict.fromkeys(name for name in names if name))

@@ -212,3 +212,52 @@ def test_log_names_requests_without_passwords_or_token(radius_agent):
     assert "POST /batch 200" in log and "POST /batch 401" in log
     assert "batch: 1 items, 1 synced, 0 failed" in log
     assert VOUCHER["password"] not in log and agent.token not in log
+
+
+def test_a_user_held_by_another_owner_is_refused_and_kept(agent):
+    batch_3 = {**VOUCHER, "owner": "alpha:voucher_batch:3"}
+    other = {**VOUCHER, "username": "FREE1", "owner": "alpha:voucher_batch:3"}
+    assert agent.call("POST", "/batch", json={"vouchers": [batch_3, other]}).json()["synced"] == 2
+
+    thief = {**VOUCHER, "password": "stolen", "owner": "beta:subscription:7"}
+    fresh = {**VOUCHER, "username": "MP1", "owner": "beta:subscription:7"}
+    unowned = {**VOUCHER, "username": "FREE1", "password": "stolen"}
+    body = agent.call("POST", "/batch", json={"vouchers": [thief, fresh, unowned]}).json()
+    assert (body["synced"], body["failed"]) == (1, 2)
+    assert [(e["index"], e["username"]) for e in body["errors"]] == [(0, "HSK7M3PQ"), (2, "FREE1")]
+    assert "already belongs to 'alpha:voucher_batch:3'" in body["errors"][0]["reason"]
+    passwords = sql(agent, "SELECT username, value FROM radcheck WHERE attribute = ? "
+                    "ORDER BY username", "Cleartext-Password")  # fmt: skip
+    assert passwords == [("FREE1", "W4TX9CAD"), ("HSK7M3PQ", "W4TX9CAD"), ("MP1", "W4TX9CAD")]
+    assert row_counts(agent, "HSK7M3PQ") == (4, 4, 1)
+
+    # Its owner may change it; once deleted, the name is free for anyone.
+    changed = {**batch_3, "password": "new"}
+    assert agent.call("POST", "/batch", json={"vouchers": [changed]}).json()["synced"] == 1
+    assert agent.call("POST", "/delete", json={"usernames": ["HSK7M3PQ"]}).json() == {"deleted": 1}
+    assert sql(agent, "SELECT count(*) FROM radtik_owner WHERE username = ?", "HSK7M3PQ") == [(0,)]
+    assert agent.call("POST", "/batch", json={"vouchers": [thief]}).json()["synced"] == 1
+    owners = sql(agent, "SELECT username, owner FROM radtik_owner ORDER BY username")
+    assert owners == [("FREE1", "alpha:voucher_batch:3"), ("HSK7M3PQ", "beta:subscription:7"),
+                      ("MP1", "beta:subscription:7")]  # fmt: skip
+
+
+def test_rows_written_before_owners_are_taken_over_and_the_owner_table_is_made_on_start(agent):
+    """A database an older agent filled: no owner table, users without owners."""
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER]})
+    sql(agent, "DROP TABLE radtik_owner")
+    agent.stop()
+    agent.start()
+    assert agent.call("POST", "/batch", json={"vouchers": [VOUCHER]}).json()["synced"] == 1
+    owned = {**VOUCHER, "password": "claimed", "owner": "alpha:subscription:1"}
+    assert agent.call("POST", "/batch", json={"vouchers": [owned]}).json()["synced"] == 1
+    assert sql(agent, "SELECT owner FROM radtik_owner") == [("alpha:subscription:1",)]
+    assert row_counts(agent, "HSK7M3PQ") == (4, 4, 1)
+
+
+def test_groups_list_becomes_group_rows(agent):
+    item = {**VOUCHER, "profile": None, "groups": ["gold", "night", "gold", ""]}
+    assert agent.call("POST", "/batch", json={"vouchers": [item]}).json()["synced"] == 1
+    assert agent.call("GET", "/users/HSK7M3PQ").json()["groups"] == ["gold", "night"]
+    bad = agent.call("POST", "/batch", json={"vouchers": [{**item, "groups": "gold"}]}).json()
+    assert bad["errors"][0]["reason"] == "groups must be a list of group names"

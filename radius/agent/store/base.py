@@ -13,7 +13,14 @@ from radius.agent.attributes import UserRows
 
 VENDORED_DIR = Path(__file__).resolve().parent.parent / "schema"
 SHIPPED_DIR = Path("/etc/freeradius/3.0/mods-config/sql/main")
-USER_TABLES = ("radcheck", "radreply", "radusergroup")
+# Ours, beside FreeRADIUS's tables: which radtik tenant and source holds each username, so one
+# source cannot overwrite another's user. Created by every start, also on existing databases.
+OWNER_TABLE = "radtik_owner"
+OWNER_TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {OWNER_TABLE} "
+    "(username varchar(64) PRIMARY KEY, owner varchar(200) NOT NULL)"
+)
+USER_TABLES = ("radcheck", "radreply", "radusergroup", OWNER_TABLE)
 UserView = dict[str, Any]
 
 
@@ -51,10 +58,12 @@ class Store(ABC):
 
     @abstractmethod
     def insert_rows(self, cur: Any, users: list[UserRows]) -> None:
-        """Write the users' check, reply and group rows."""
+        """Write the users' check, reply and group rows, and the owner of those that have one."""
 
     @abstractmethod
-    def select_rows(self, cur: Any, table: str, columns: str, usernames: list[str]) -> list[tuple]:
+    def select_rows(
+        self, cur: Any, table: str, columns: str, usernames: list[str], order: str = "id"
+    ) -> list[tuple]:
         """(username, *columns) of the users' rows in table, in insertion order."""
 
     @abstractmethod
@@ -64,19 +73,24 @@ class Store(ABC):
     def replace_users(self, users: list[UserRows]) -> dict[int, str]:
         """Replace each user's rows as a whole; {position in users: reason} for those refused.
 
-        One transaction for the batch; only if the database refuses some row is the batch
-        redone user by user under savepoints, so one bad user does not sink the others.
+        A user held by another owner is refused and left as it is. One transaction for the
+        batch; only if the database refuses some row is the batch redone user by user under
+        savepoints, so one bad user does not sink the others.
         """
         try:
             with self.transaction() as cur:
-                self.delete_rows(cur, [u.username for u in users])
-                self.insert_rows(cur, users)
-            return {}
+                refused = self._held_by_others(cur, users)
+                accepted = [user for i, user in enumerate(users) if i not in refused]
+                self.delete_rows(cur, [u.username for u in accepted])
+                self.insert_rows(cur, accepted)
+            return refused
         except self.row_errors:
             pass
-        refused: dict[int, str] = {}
         with self.transaction() as cur:
+            refused = self._held_by_others(cur, users)
             for position, user in enumerate(users):
+                if position in refused:
+                    continue
                 try:
                     with self.savepoint(cur):
                         self.delete_rows(cur, [user.username])
@@ -85,6 +99,21 @@ class Store(ABC):
                     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     refused[position] = f"the RADIUS database refused the rows: {detail}"[:300]
         return refused
+
+    def _held_by_others(self, cur: Any, users: list[UserRows]) -> dict[int, str]:
+        """Users whose name another owner holds. Rows without a recorded owner (written before
+        owners were recorded, or by a client that names none) are taken over."""
+        held = dict(
+            self.select_rows(cur, OWNER_TABLE, "owner", [u.username for u in users], "username")
+        )
+        return {
+            position: (
+                f"username {user.username!r} on this RADIUS server already belongs to "
+                f"{held[user.username]!r}; it was not changed"
+            )
+            for position, user in enumerate(users)
+            if held.get(user.username, user.owner) != user.owner
+        }
 
     def delete_users(self, usernames: list[str]) -> int:
         """How many of the users had rows (all gone now)."""

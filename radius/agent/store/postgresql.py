@@ -9,7 +9,15 @@ from contextlib import contextmanager
 import psycopg
 
 from radius.agent.attributes import UserRows
-from radius.agent.store.base import USER_TABLES, Store, StoreUnavailable, redact, schema_sql
+from radius.agent.store.base import (
+    OWNER_TABLE,
+    OWNER_TABLE_SQL,
+    USER_TABLES,
+    Store,
+    StoreUnavailable,
+    redact,
+    schema_sql,
+)
 
 # COPY's text format: these four characters would otherwise end a field or a row.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -30,6 +38,7 @@ class PostgresStore(Store):
             cur.execute("SELECT to_regclass('radcheck')")
             if cur.fetchone()[0] is None:
                 cur.execute(schema_sql("postgresql"))
+            cur.execute(OWNER_TABLE_SQL)
 
     def _connection(self) -> psycopg.Connection:
         """One connection per worker thread, opened again after the server dropped it."""
@@ -87,12 +96,16 @@ class PostgresStore(Store):
         if data:
             with cur.copy("COPY radusergroup (username, groupname, priority) FROM STDIN") as cp:
                 cp.write(data)
+        data = _copy_text((u.username, u.owner.translate(_COPY_ESCAPES)) for u in users if u.owner)
+        if data:
+            with cur.copy(f"COPY {OWNER_TABLE} (username, owner) FROM STDIN") as cp:
+                cp.write(data)
 
     def select_rows(
-        self, cur: psycopg.Cursor, table: str, columns: str, usernames: list[str]
+        self, cur: psycopg.Cursor, table: str, columns: str, usernames: list[str], order: str = "id"
     ) -> list[tuple]:
         cur.execute(
-            f"SELECT username, {columns} FROM {table} WHERE username = ANY(%s) ORDER BY id",
+            f"SELECT username, {columns} FROM {table} WHERE username = ANY(%s) ORDER BY {order}",
             [usernames],
         )
         return cur.fetchall()

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from radius.agent.attributes import UserRows
-from radius.agent.store.base import USER_TABLES, Store, StoreUnavailable, schema_sql
+from radius.agent.store.base import (
+    OWNER_TABLE,
+    OWNER_TABLE_SQL,
+    USER_TABLES,
+    Store,
+    StoreUnavailable,
+    schema_sql,
+)
 
 # Well under SQLite's host-parameter limit (32766 since 3.32, 999 before).
 CHUNK = 500
@@ -31,6 +38,7 @@ class SQLiteStore(Store):
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'radcheck'"
         ).fetchone():
             conn.executescript(schema_sql("sqlite"))
+        conn.execute(OWNER_TABLE_SQL)
 
     def _connection(self) -> sqlite3.Connection:
         """One connection per worker thread: sqlite3 connections must not be shared."""
@@ -97,15 +105,20 @@ class SQLiteStore(Store):
             "INSERT INTO radusergroup (username, groupname, priority) VALUES (?, ?, 1)",
             [(u.username, group) for u in users for group in u.groups],
         )
+        cur.executemany(
+            f"INSERT INTO {OWNER_TABLE} (username, owner) VALUES (?, ?)",
+            [(u.username, u.owner) for u in users if u.owner],
+        )
 
     def select_rows(
-        self, cur: sqlite3.Cursor, table: str, columns: str, usernames: list[str]
+        self, cur: sqlite3.Cursor, table: str, columns: str, usernames: list[str], order: str = "id"
     ) -> list[tuple]:
         rows: list[tuple] = []
         for chunk in _chunks(usernames):
             marks = ",".join("?" * len(chunk))
             cur.execute(
-                f"SELECT username, {columns} FROM {table} WHERE username IN ({marks}) ORDER BY id",
+                f"SELECT username, {columns} FROM {table} WHERE username IN ({marks}) "
+                f"ORDER BY {order}",
                 chunk,
             )
             rows.extend(cur.fetchall())
