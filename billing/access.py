@@ -14,8 +14,11 @@ from django.utils import timezone
 from billing.choices import PaymentStatus, Service, SubscriptionStatus, SyncState
 from billing.events import payment_publish
 from billing.models import Payment, Subscription
-from radius.client import AgentClient
-from radius.models import RadiusServer
+from billing.selectors import subscription_owner
+from radius.client import agent_client_for
+from radius.namespace import radius_users_send
+from radius.users import RadiusUser
+from radius.users import radius_user as _radius_user
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
 from routers.connection import router_session
@@ -23,25 +26,18 @@ from routers.connection import router_session
 logger = logging.getLogger(__name__)
 
 
-def radius_user(subscription: Subscription) -> dict[str, Any]:
-    """Same shape as a voucher's RADIUS user (vouchers.sync.radius_user)."""
-    package = subscription.package
-    return {
-        "username": subscription.username,
-        "password": subscription.password,
-        "profile": package.name,
-        "time_limit": package.time_limit,
-        "data_limit": package.data_limit,
-        "rate_limit": package.rate_limit or None,
-        "simultaneous_use": package.devices,
-        "expires_at": subscription.ends_at.isoformat(),
-    }
-
-
-def _agent(server: RadiusServer) -> AgentClient:
-    return AgentClient(
-        server.api_base_url, server.auth_token, timeout=settings.RADIUS_AGENT_TIMEOUT
+def subscription_radius_user(subscription: Subscription) -> RadiusUser:
+    return _radius_user(
+        username=subscription.username,
+        password=subscription.password,
+        owner=subscription_owner(subscription.pk),
+        limits=subscription.package.radius_limits(),
+        groups=[subscription.package.name],
+        expires_at=subscription.ends_at,
     )
+
+
+radius_user = subscription_radius_user  # its former name; other helpers' code may still call it
 
 
 def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
@@ -54,16 +50,7 @@ def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
     if subscription.radius_state in (SyncState.PENDING, SyncState.FAILED) and (
         subscription.radius_server
     ):
-        with _agent(subscription.radius_server) as agent:
-            result = agent.batch([radius_user(subscription)])
-        if result.errors:
-            reason = result.errors[0].reason
-            Subscription.objects.filter(pk=subscription.pk).update(
-                radius_state=SyncState.FAILED, last_error=reason[:500]
-            )
-            raise RuntimeError(f"RADIUS agent refused {subscription.username}: {reason}")
-        Subscription.objects.filter(pk=subscription.pk).update(radius_state=SyncState.SYNCED)
-        subscription.radius_state = SyncState.SYNCED
+        subscription_radius_write(subscription=subscription)
     with transaction.atomic():
         _access_ready(payment, "payment.completed")
     return {
@@ -71,6 +58,24 @@ def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
         "subscription": subscription.pk,
         "radius": subscription.radius_state,
     }
+
+
+def subscription_radius_write(*, subscription: Subscription) -> None:
+    """Write (or rewrite) the subscription's RADIUS user; RuntimeError naming why if refused,
+    e.g. its username is another source's on that server."""
+    server = subscription.radius_server
+    with agent_client_for(server) as agent:
+        result = radius_users_send(
+            agent=agent, server=server, users=[subscription_radius_user(subscription)]
+        )
+    if result.errors:
+        reason = result.errors[0].reason
+        Subscription.objects.filter(pk=subscription.pk).update(
+            radius_state=SyncState.FAILED, last_error=reason[:500]
+        )
+        raise RuntimeError(f"RADIUS refused {subscription.username}: {reason}")
+    Subscription.objects.filter(pk=subscription.pk).update(radius_state=SyncState.SYNCED)
+    subscription.radius_state = SyncState.SYNCED
 
 
 def payment_grant_failed(job: Job) -> None:
@@ -175,7 +180,7 @@ def subscription_remove_access(*, subscription: Subscription) -> None:
     """Remove RADIUS entries, the router's hotspot user or PPPoE secret, and its active sessions.
     Idempotent."""
     if subscription.radius_server is not None:
-        with _agent(subscription.radius_server) as agent:
+        with agent_client_for(subscription.radius_server) as agent:
             agent.delete([subscription.username])
     if subscription.router is not None:
         pppoe = subscription.package.service == Service.PPPOE

@@ -22,7 +22,7 @@ from billing.choices import (
     SyncState,
     TransactionKind,
 )
-from vouchers.models import validate_rate_limit
+from radius.models import RadiusLimitsModel
 
 
 def new_callback_secret() -> str:
@@ -87,7 +87,7 @@ class DarajaSettings(models.Model):
         return f"Daraja {self.environment} · {self.shortcode}"
 
 
-class Package(models.Model):
+class Package(RadiusLimitsModel):
     name = models.CharField(max_length=100, unique=True)
     price = models.DecimalField(
         max_digits=10,
@@ -96,11 +96,6 @@ class Package(models.Model):
         help_text="KES, whole shillings (M-Pesa takes no cents).",
     )
     validity_seconds = models.PositiveIntegerField(validators=[MinValueValidator(60)])
-    time_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds of use; empty for unlimited."
-    )
-    data_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
-    rate_limit = models.CharField(max_length=100, blank=True, validators=[validate_rate_limit])
     devices = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -134,6 +129,10 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (KES {self.price})"
+
+    @property
+    def sessions_allowed(self) -> int:
+        return self.devices
 
     def clean(self) -> None:
         if self.router_id is None and self.radius_server_id is None:

@@ -47,6 +47,8 @@ from billing.mpesa import (
     normalize_phone,
     parse_callback,
 )
+from radius.models import RadiusServer
+from radius.namespace import username_owners
 from radtik.audit.services import audit_record
 from radtik.jobs.services import job_enqueue
 
@@ -455,7 +457,7 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
         subscription = Subscription(
             customer=customer,
             package=package,
-            username=_new_username(),
+            username=_new_username(radius_server),
             password=_random(8),
             starts_at=now,
             ends_at=now + validity,
@@ -493,10 +495,13 @@ def _random(length: int) -> str:
     return "".join(secrets.choice(CREDENTIAL_ALPHABET) for _ in range(length))
 
 
-def _new_username() -> str:
+def _new_username(radius_server: RadiusServer | None) -> str:
+    """Unique among subscriptions and, with a server, in its username namespace."""
     while True:
         name = USERNAME_PREFIX + _random(8)
-        if not Subscription.objects.filter(username=name).exists():
+        if Subscription.objects.filter(username=name).exists():
+            continue
+        if radius_server is None or not username_owners(server=radius_server, usernames=[name]):
             return name
 
 

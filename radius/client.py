@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+from django.conf import settings
+
+from radius.users import RadiusUser
+
+if TYPE_CHECKING:
+    from radius.models import RadiusServer
 
 
 class AgentError(Exception):
@@ -85,14 +92,9 @@ class AgentClient:
             f"RADIUS agent refused the request (HTTP {response.status_code}): {detail}"[:500]
         )
 
-    def health(self) -> dict[str, Any]:
-        response = self._call("GET", "/health")
-        if response.status_code != 200:
-            raise self._rejected(response)
-        return response.json()
-
-    def batch(self, users: list[dict[str, Any]]) -> BatchResult:
-        response = self._call("POST", "/batch", json={"vouchers": users})
+    def batch(self, users: Sequence[RadiusUser]) -> BatchResult:
+        items = [user.as_item() for user in users]
+        response = self._call("POST", "/batch", json={"vouchers": items})
         if response.status_code != 200:
             raise self._rejected(response)
         body = response.json()
@@ -125,3 +127,10 @@ class AgentClient:
         if response.status_code != 200:
             raise self._rejected(response)
         return response.json().get("users", {})
+
+
+def agent_client_for(server: RadiusServer) -> AgentClient:
+    """The one way to reach a server's agent: always with the configured timeout."""
+    return AgentClient(
+        server.api_base_url, server.auth_token, timeout=settings.RADIUS_AGENT_TIMEOUT
+    )

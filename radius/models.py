@@ -1,5 +1,45 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
+
+from radius.agent.rate_limit import RATE_LIMIT_FORM, rate_limit_check
+from radius.users import RadiusLimits
+
+
+def validate_rate_limit(value: str) -> None:
+    """The agent's own check (radius/agent/rate_limit.py), as a form error."""
+    if not value:
+        return
+    try:
+        rate_limit_check(value)
+    except ValueError:
+        raise ValidationError(f"Use {RATE_LIMIT_FORM}.") from None
+
+
+class RadiusLimitsModel(models.Model):
+    """Limits FreeRADIUS enforces, shared by what is sold: voucher profiles and packages."""
+
+    time_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds of use; empty for unlimited."
+    )
+    data_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
+    rate_limit = models.CharField(max_length=100, blank=True, validators=[validate_rate_limit])
+
+    class Meta:
+        abstract = True
+
+    @property
+    def sessions_allowed(self) -> int:
+        """How many devices may be logged in at once (each model names its field)."""
+        raise NotImplementedError
+
+    def radius_limits(self) -> RadiusLimits:
+        return RadiusLimits(
+            time_limit=self.time_limit,
+            data_limit=self.data_limit,
+            rate_limit=self.rate_limit,
+            simultaneous_use=self.sessions_allowed,
+        )
 
 
 class RadiusServer(models.Model):

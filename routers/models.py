@@ -102,6 +102,10 @@ class PPPSecret(ImportedItem):
     disabled = models.BooleanField(default=False)
     comment = models.CharField(max_length=500, blank=True)
     moved_to_radius_at = models.DateTimeField(null=True, blank=True)
+    # Where it was moved: its name is then taken in that server's username namespace.
+    moved_to_radius_server = models.ForeignKey(
+        "radius.RadiusServer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta(ImportedItem.Meta):
         verbose_name = "PPP secret"

@@ -13,14 +13,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from radius.client import AgentClient
+from radius.client import agent_client_for
 from radius.models import RadiusServer
+from radius.namespace import radius_users_send, usernames_taken
+from radius.users import RadiusLimits, RadiusUser, radius_user
 from radtik.audit.services import audit_record
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from routers.connection import router_session
 from routers.models import PPPProfile, PPPSecret, Router
+from routers.selectors import router_secrets_owner
 
 MOVE_KIND = "routers.secrets_to_radius"
 
@@ -30,17 +33,17 @@ def _candidates(router: Router, names: list[str] | None):
     return secrets.filter(name__in=names) if names else secrets
 
 
-def radius_user_for(secret: PPPSecret, rate_limits: dict[str, str]) -> dict[str, Any]:
-    return {
-        "username": secret.name,
-        "password": secret.password,
-        "profile": secret.profile or None,
-        "rate_limit": rate_limits.get(secret.profile) or None,
-        "simultaneous_use": 1,
-        "time_limit": None,
-        "data_limit": None,
-        "expires_at": None,
-    }
+def secret_radius_user(
+    secret: PPPSecret, router: Router, rate_limits: dict[str, str]
+) -> RadiusUser:
+    """A PPP secret has no time or data limits; its PPP profile's rate limit goes with it."""
+    return radius_user(
+        username=secret.name,
+        password=secret.password,
+        owner=router_secrets_owner(router),
+        limits=RadiusLimits(rate_limit=rate_limits.get(secret.profile), simultaneous_use=1),
+        groups=[secret.profile],
+    )
 
 
 def move_preview(*, router: Router, names: list[str] | None = None) -> dict[str, Any]:
@@ -51,12 +54,12 @@ def move_preview(*, router: Router, names: list[str] | None = None) -> dict[str,
         if not secret.password:
             problems.append({"name": secret.name, "reason": "no password on the router"})
             continue
-        user = radius_user_for(secret, rate_limits)
+        user = secret_radius_user(secret, router, rate_limits)
         items.append(
             {
                 "name": secret.name,
-                "profile": user["profile"],
-                "rate_limit": user["rate_limit"],
+                "profile": secret.profile or None,
+                "rate_limit": user.limits.rate_limit,
                 "disabled_on_router": secret.disabled,
                 "already_moved": secret.moved_to_radius_at is not None,
             }
@@ -74,8 +77,12 @@ def move_start(
 ) -> Job:
     if not server.active:
         raise ValidationError({"server": ["This RADIUS server is disabled."]})
-    if not _candidates(router, names).exists():
+    candidates = list(_candidates(router, names).values_list("name", flat=True))
+    if not candidates:
         raise ValidationError("There are no imported PPP secrets to move: import them first.")
+    taken = usernames_taken(server=server, usernames=candidates, owner=router_secrets_owner(router))
+    if taken:
+        raise ValidationError({"names": sorted(taken.values())})
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -109,10 +116,14 @@ def move_run(ctx: JobContext) -> dict[str, int]:
     ]
     moved, failed = [], 0
     chunk = settings.VOUCHER_SYNC_CHUNK
-    with AgentClient(server.api_base_url, server.auth_token) as agent:
+    with agent_client_for(server) as agent:
         for start in range(0, len(secrets), chunk):
             part = secrets[start : start + chunk]
-            result = agent.batch([radius_user_for(s, rate_limits) for s in part])
+            result = radius_users_send(
+                agent=agent,
+                server=server,
+                users=[secret_radius_user(s, router, rate_limits) for s in part],
+            )
             bad = {e.index for e in result.errors}
             for error in result.errors:
                 ctx.log(f"{part[error.index].name}: {error.reason}", level="warning")
@@ -123,7 +134,9 @@ def move_run(ctx: JobContext) -> dict[str, int]:
                 int(50 * (start + len(part)) / max(len(secrets), 1)),
                 f"{len(moved)} written to {server.name}",
             )
-    PPPSecret.objects.filter(pk__in=[s.pk for s in moved]).update(moved_to_radius_at=timezone.now())
+    PPPSecret.objects.filter(pk__in=[s.pk for s in moved]).update(
+        moved_to_radius_at=timezone.now(), moved_to_radius_server=server
+    )
     disabled = 0
     if ctx.params.get("disable_local") and moved:
         with router_session(router, timeout=settings.ROUTER_API_TIMEOUT) as api:

@@ -1,29 +1,14 @@
-import re
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from radius.models import RadiusLimitsModel
 from vouchers.choices import MAX_BATCH, SyncStatus, ValidityMode, VoucherStatus
 
-# MikroTik rate limit: rx/tx with optional k/M/G suffix, optionally followed by burst settings.
-RATE = r"\d+(\.\d+)?[kKmMgG]?"
-RATE_LIMIT = re.compile(rf"^{RATE}/{RATE}( {RATE}/{RATE}( {RATE}/{RATE}( \d+/\d+)?)?)?$")
 
-
-def validate_rate_limit(value: str) -> None:
-    if value and not RATE_LIMIT.match(value):
-        raise ValidationError(
-            "Use MikroTik's rx/tx form, e.g. 2M/5M (upload/download as the router sees it)."
-        )
-
-
-class VoucherProfile(models.Model):
+class VoucherProfile(RadiusLimitsModel):
     name = models.CharField(max_length=100, unique=True)
-    time_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds of use; empty for unlimited."
-    )
     validity_mode = models.CharField(
         max_length=20, choices=ValidityMode.choices, default=ValidityMode.AFTER_FIRST_USE
     )
@@ -31,8 +16,6 @@ class VoucherProfile(models.Model):
         null=True, blank=True, help_text="How long a voucher stays valid after its first use."
     )
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Fixed expiry.")
-    data_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
-    rate_limit = models.CharField(max_length=100, blank=True, validators=[validate_rate_limit])
     simultaneous_use = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -44,6 +27,10 @@ class VoucherProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sessions_allowed(self) -> int:
+        return self.simultaneous_use
 
     def clean(self) -> None:
         if self.validity_mode == ValidityMode.FIXED and not self.expires_at:

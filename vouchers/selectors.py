@@ -1,7 +1,24 @@
 from django.db.models import Count, QuerySet
 
+from radius.choices import OwnerKind
+from radius.models import RadiusServer
+from radius.namespace import radius_owner
+from radius.users import RadiusOwner
 from vouchers.choices import SyncStatus
 from vouchers.models import Voucher, VoucherBatch
+
+
+def voucher_batch_owner(batch_id: int) -> RadiusOwner:
+    return radius_owner(kind=OwnerKind.VOUCHER_BATCH, id=batch_id)
+
+
+def voucher_username_owners(server: RadiusServer, usernames: list[str]) -> dict[str, RadiusOwner]:
+    """The batches of this server holding these names (registered in radius.namespace)."""
+    rows = Voucher.objects.filter(batch__radius_server=server, username__in=usernames)
+    return {
+        name: voucher_batch_owner(batch_id)
+        for name, batch_id in rows.values_list("username", "batch_id")
+    }
 
 
 def batch_counts(batch: VoucherBatch) -> dict[str, int]:

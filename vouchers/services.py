@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from radius.models import RadiusServer
+from radius.namespace import username_owners
 from radtik.audit.services import audit_record
 from radtik.events import publish
 from radtik.jobs.models import Job
@@ -79,7 +80,7 @@ def batch_create(
         raise ValidationError({"count": [f"Between 1 and {MAX_BATCH:,} vouchers per batch."]})
     with transaction.atomic():
         batch.save()
-        usernames = _unique_usernames(count, batch.prefix, code_length)
+        usernames = _unique_usernames(count, batch.prefix, code_length, radius_server)
         passwords = random_codes(count, code_length) if separate_password else usernames
         _copy_vouchers(batch.pk, usernames, passwords)
         audit_record(
@@ -94,8 +95,9 @@ def batch_create(
     return BatchCreation(batch=batch, job=job)
 
 
-def _unique_usernames(count: int, prefix: str, length: int) -> list[str]:
-    """Codes unique among themselves and among this tenant's existing vouchers."""
+def _unique_usernames(count: int, prefix: str, length: int, server: RadiusServer) -> list[str]:
+    """Codes unique among themselves, among this tenant's existing vouchers and in the server's
+    username namespace (a subscription or moved PPP secret may hold a name there)."""
     chosen: set[str] = set()
     while len(chosen) < count:
         fresh = {prefix + code for code in random_codes(count - len(chosen), length)} - chosen
@@ -104,6 +106,7 @@ def _unique_usernames(count: int, prefix: str, length: int) -> list[str]:
                 "SELECT username FROM vouchers_voucher WHERE username = ANY(%s)", [list(fresh)]
             )
             fresh -= {row[0] for row in cursor.fetchall()}
+        fresh -= username_owners(server=server, usernames=list(fresh)).keys()
         chosen |= fresh
     return list(chosen)
 

@@ -2,43 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from radius.client import AgentClient, AgentUnavailable
+from radius.client import AgentUnavailable, agent_client_for
 from radius.models import RadiusServer
+from radius.namespace import radius_users_send
+from radius.users import RadiusUser, radius_user
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from vouchers.choices import SyncStatus, ValidityMode, VoucherStatus
-from vouchers.models import Voucher, VoucherBatch, VoucherProfile
+from vouchers.models import Voucher, VoucherBatch
+from vouchers.selectors import voucher_batch_owner
 from vouchers.services import publish_batch
 
 
-def agent_for(server: RadiusServer) -> AgentClient:
-    return AgentClient(
-        server.api_base_url, server.auth_token, timeout=settings.RADIUS_AGENT_TIMEOUT
+def voucher_radius_user(voucher: Voucher, batch: VoucherBatch) -> RadiusUser:
+    profile = batch.profile
+    after_first_use = profile.validity_mode == ValidityMode.AFTER_FIRST_USE
+    return radius_user(
+        username=voucher.username,
+        password=voucher.password,
+        owner=voucher_batch_owner(batch.pk),
+        limits=profile.radius_limits(),
+        groups=[profile.name],
+        expires_at=profile.expires_at,
+        valid_after_first_use=profile.validity_seconds if after_first_use else None,
     )
-
-
-def radius_user(voucher: Voucher, profile: VoucherProfile) -> dict[str, Any]:
-    return {
-        "username": voucher.username,
-        "password": voucher.password,
-        "profile": profile.name,
-        "time_limit": profile.time_limit,
-        "data_limit": profile.data_limit,
-        "rate_limit": profile.rate_limit or None,
-        "simultaneous_use": profile.simultaneous_use,
-        "expires_at": profile.expires_at.isoformat() if profile.expires_at else None,
-        "valid_after_first_use": (
-            profile.validity_seconds
-            if profile.validity_mode == ValidityMode.AFTER_FIRST_USE
-            else None
-        ),
-    }
 
 
 def batch_sync_run(ctx: JobContext) -> dict[str, int]:
@@ -53,7 +44,7 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
     ctx.progress("syncing", 0, f"{total} voucher(s) to sync to {batch.radius_server}")
     synced = failed = done = 0
     chunk_size = settings.VOUCHER_SYNC_CHUNK
-    with agent_for(batch.radius_server) as agent:
+    with agent_client_for(batch.radius_server) as agent:
         while True:
             chunk = list(pending.order_by("id")[:chunk_size])
             if not chunk:
@@ -62,7 +53,11 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
                 sync_attempts=F("sync_attempts") + 1
             )
             try:
-                result = agent.batch([radius_user(v, batch.profile) for v in chunk])
+                result = radius_users_send(
+                    agent=agent,
+                    server=batch.radius_server,
+                    users=[voucher_radius_user(v, batch) for v in chunk],
+                )
             except AgentUnavailable:
                 publish_batch(batch)
                 raise
@@ -105,7 +100,7 @@ def vouchers_remove_run(ctx: JobContext) -> dict[str, int]:
     usernames = ctx.params["usernames"]
     ctx.progress("removing", 10, f"Removing {len(usernames)} user(s) from {server}")
     removed = 0
-    with agent_for(server) as agent:
+    with agent_client_for(server) as agent:
         for start in range(0, len(usernames), settings.VOUCHER_SYNC_CHUNK):
             removed += agent.delete(usernames[start : start + settings.VOUCHER_SYNC_CHUNK])
     return {"removed": removed, "asked": len(usernames)}
@@ -122,7 +117,7 @@ def vouchers_expire_run(ctx: JobContext) -> dict[str, int]:
     removed = 0
     for server_id, names in by_server.items():
         server = RadiusServer.objects.get(pk=server_id)
-        with agent_for(server) as agent:
+        with agent_client_for(server) as agent:
             removed += agent.delete(names)
     return {"expired": len(expired), "removed": removed}
 
@@ -136,7 +131,7 @@ def server_reconcile_run(ctx: JobContext) -> dict[str, int]:
     total = vouchers.count()
     checked = repaired = 0
     chunk_size = settings.VOUCHER_SYNC_CHUNK
-    with agent_for(server) as agent:
+    with agent_client_for(server) as agent:
         last_id = 0
         while True:
             chunk = list(
@@ -150,7 +145,11 @@ def server_reconcile_run(ctx: JobContext) -> dict[str, int]:
             present = agent.lookup([v.username for v in chunk])
             missing = [v for v in chunk if not present.get(v.username)]
             if missing:
-                result = agent.batch([radius_user(v, v.batch.profile) for v in missing])
+                result = radius_users_send(
+                    agent=agent,
+                    server=server,
+                    users=[voucher_radius_user(v, v.batch) for v in missing],
+                )
                 failed = {missing[e.index].pk: e.reason for e in result.errors}
                 for voucher_id, reason in failed.items():
                     Voucher.objects.filter(pk=voucher_id).update(

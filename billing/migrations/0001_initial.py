@@ -2,9 +2,9 @@
 
 import billing.models
 import django.core.validators
+import radius.models
 import django.db.models.deletion
 import encrypted_fields.fields
-import vouchers.models
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('validity_seconds', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(60)])),
                 ('time_limit', models.PositiveIntegerField(blank=True, help_text='Seconds of use; empty for unlimited.', null=True)),
                 ('data_limit', models.PositiveBigIntegerField(blank=True, help_text='Bytes.', null=True)),
-                ('rate_limit', models.CharField(blank=True, max_length=100, validators=[vouchers.models.validate_rate_limit])),
+                ('rate_limit', models.CharField(blank=True, max_length=100, validators=[radius.models.validate_rate_limit])),
                 ('devices', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
                 ('service', models.CharField(choices=[('hotspot', 'Hotspot'), ('pppoe', 'PPPoE')], default='hotspot', max_length=10)),
                 ('router_profile', models.CharField(default='default', help_text='Hotspot user profile on the router.', max_length=100)),

@@ -1,0 +1,79 @@
+"""One username namespace per RADIUS server, across every source that writes users to it.
+
+Vouchers, subscriptions and moved PPP secrets keep their users in their own tables; each app
+registers a lookup here (in its AppConfig.ready), so radius/ answers "who holds this name on
+this server" without depending on those apps. The agent refuses the same overwrites (its
+owner table): this side names the owner in the operator's terms and catches it earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+
+from radius.choices import OwnerKind
+from radius.client import AgentClient, BatchResult, ItemError
+from radius.models import RadiusServer
+from radius.users import RadiusOwner, RadiusUser
+
+OwnerLookup = Callable[[RadiusServer, list[str]], dict[str, RadiusOwner]]
+_lookups: list[OwnerLookup] = []
+# Names per lookup query: a 100,000-voucher batch would pass PostgreSQL's 65,535 parameters.
+LOOKUP_CHUNK = 5000
+
+
+def username_source_register(lookup: OwnerLookup) -> None:
+    """lookup(server, usernames) -> {username: owner} for the names its source holds there."""
+    if lookup not in _lookups:
+        _lookups.append(lookup)
+
+
+def radius_owner(*, kind: OwnerKind, id: int, name: str = "") -> RadiusOwner:
+    """The owner `id` of `kind` in the current tenant; `name` only makes the label clearer."""
+    label = f"{kind.label} {id}" + (f" ({name})" if name else "")
+    return RadiusOwner(schema=connection.schema_name, kind=kind.value, id=id, label=label)
+
+
+def username_owners(*, server: RadiusServer, usernames: list[str]) -> dict[str, RadiusOwner]:
+    """Who holds each of these names on the server (names nobody holds are absent)."""
+    found: dict[str, RadiusOwner] = {}
+    for start in range(0, len(usernames), LOOKUP_CHUNK):
+        chunk = usernames[start : start + LOOKUP_CHUNK]
+        for lookup in _lookups:
+            for name, owner in lookup(server, chunk).items():
+                found.setdefault(name, owner)
+    return found
+
+
+def usernames_taken(
+    *, server: RadiusServer, usernames: list[str], owner: RadiusOwner
+) -> dict[str, str]:
+    """{username: why not} for the names another owner holds on the server."""
+    conflicts = _conflicts(server, [(name, owner) for name in usernames])
+    return {usernames[index]: reason for index, reason in conflicts.items()}
+
+
+def radius_users_send(
+    *, agent: AgentClient, server: RadiusServer, users: list[RadiusUser]
+) -> BatchResult:
+    """Write users through the agent, except those another source holds on this server: they
+    come back as item errors naming the owner, at their index in users, like the agent's."""
+    conflicts = _conflicts(server, [(user.username, user.owner) for user in users])
+    errors = [ItemError(i, users[i].username, reason) for i, reason in conflicts.items()]
+    sent = [index for index in range(len(users)) if index not in conflicts]
+    result = agent.batch([users[i] for i in sent]) if sent else BatchResult(0, 0)
+    errors += [ItemError(sent[e.index], e.username, e.reason) for e in result.errors]
+    errors.sort(key=lambda error: error.index)
+    return BatchResult(synced=result.synced, failed=len(errors), errors=errors)
+
+
+def _conflicts(server: RadiusServer, claims: list[tuple[str, RadiusOwner]]) -> dict[int, str]:
+    """{index in claims: reason} where another owner holds the claimed name."""
+    holders = username_owners(server=server, usernames=[name for name, _ in claims])
+    return {
+        index: f"username {name!r} on server {server.name!r} already belongs to "
+        f"{holders[name].label}"
+        for index, (name, owner) in enumerate(claims)
+        if name in holders and holders[name].key != owner.key
+    }

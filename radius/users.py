@@ -1,0 +1,90 @@
+"""The RADIUS user radtik writes: one typed value, built by one function for every source.
+
+Vouchers, subscriptions and PPP secrets moved from a router all become a RadiusUser through
+radius_user(); the agent client sends it as the agent's JSON item. No ORM here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RadiusOwner:
+    """Who holds a username on a RADIUS server: one source row of one tenant."""
+
+    schema: str  # the tenant's schema: two tenants may share an agent
+    kind: str  # "voucher_batch", "subscription", "router"
+    id: int
+    label: str  # for operators: "voucher batch 3"
+
+    @property
+    def key(self) -> str:
+        """What the agent records; stable, so renaming the source never orphans its users."""
+        return f"{self.schema}:{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RadiusLimits:
+    """What FreeRADIUS enforces for a user; None means no limit."""
+
+    time_limit: int | None = None  # seconds of use, across sessions
+    data_limit: int | None = None  # bytes
+    rate_limit: str | None = None  # MikroTik rx/tx
+    simultaneous_use: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RadiusUser:
+    username: str
+    password: str
+    owner: RadiusOwner
+    limits: RadiusLimits
+    groups: tuple[str, ...]
+    expires_at: datetime | None  # a fixed end
+    valid_after_first_use: int | None  # seconds from the first login
+
+    def as_item(self) -> dict[str, Any]:
+        """The agent's batch item (radius/agent/attributes.py reads it)."""
+        return {
+            "username": self.username,
+            "password": self.password,
+            "owner": self.owner.key,
+            "groups": list(self.groups),
+            "time_limit": self.limits.time_limit,
+            "data_limit": self.limits.data_limit,
+            "rate_limit": self.limits.rate_limit,
+            "simultaneous_use": self.limits.simultaneous_use,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "valid_after_first_use": self.valid_after_first_use,
+        }
+
+
+def radius_user(
+    *,
+    username: str,
+    password: str,
+    owner: RadiusOwner,
+    limits: RadiusLimits,
+    groups: Iterable[str] = (),
+    expires_at: datetime | None = None,
+    valid_after_first_use: int | None = None,
+) -> RadiusUser:
+    """The one way a source makes its RADIUS user: empty values mean "none"."""
+    return RadiusUser(
+        username=username,
+        password=password,
+        owner=owner,
+        limits=RadiusLimits(
+            time_limit=limits.time_limit or None,
+            data_limit=limits.data_limit or None,
+            rate_limit=limits.rate_limit or None,
+            simultaneous_use=limits.simultaneous_use or None,
+        ),
+        groups=tuple(group for group in groups if group),
+        expires_at=expires_at,
+        valid_after_first_use=valid_after_first_use or None,
+    )
