@@ -16,7 +16,7 @@ from billing.events import payment_publish
 from billing.models import Payment, Subscription
 from billing.selectors import subscription_owner
 from radius.client import agent_client_for
-from radius.namespace import radius_users_send
+from radius.namespace import radius_users_delete, radius_users_send
 from radius.users import RadiusUser
 from radius.users import radius_user as _radius_user
 from radtik.audit.services import audit_record
@@ -181,7 +181,7 @@ def subscription_remove_access(*, subscription: Subscription) -> None:
     Idempotent."""
     if subscription.radius_server is not None:
         with agent_client_for(subscription.radius_server) as agent:
-            agent.delete([subscription.username])
+            radius_users_delete(agent=agent, usernames=[subscription.username])
     if subscription.router is not None:
         pppoe = subscription.package.service == Service.PPPOE
         with router_session(subscription.router, timeout=settings.ROUTER_API_TIMEOUT) as api:

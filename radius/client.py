@@ -107,8 +107,9 @@ class AgentClient:
             ],
         )
 
-    def delete(self, usernames: list[str]) -> int:
-        response = self._call("POST", "/delete", json={"usernames": usernames})
+    def delete(self, usernames: list[str], *, scope: str | None = None) -> int:
+        """How many were deleted; with a scope, users another scope owns are kept."""
+        response = self._call("POST", "/delete", json={"usernames": usernames, "scope": scope})
         if response.status_code != 200:
             raise self._rejected(response)
         return int(response.json().get("deleted", 0))

@@ -68,6 +68,11 @@ def radius_users_send(
     return BatchResult(synced=result.synced, failed=len(errors), errors=errors)
 
 
+def radius_users_delete(*, agent: AgentClient, usernames: list[str]) -> int:
+    """Delete users from the agent, except those another tenant sharing it owns."""
+    return agent.delete(usernames, scope=connection.schema_name)
+
+
 def _conflicts(server: RadiusServer, claims: list[tuple[str, RadiusOwner]]) -> dict[int, str]:
     """{index in claims: reason} where another owner holds the claimed name."""
     holders = username_owners(server=server, usernames=[name for name, _ in claims])

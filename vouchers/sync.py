@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from radius.client import AgentUnavailable, agent_client_for
 from radius.models import RadiusServer
-from radius.namespace import radius_users_send
+from radius.namespace import radius_users_delete, radius_users_send
 from radius.users import RadiusUser, radius_user
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
@@ -102,7 +102,8 @@ def vouchers_remove_run(ctx: JobContext) -> dict[str, int]:
     removed = 0
     with agent_client_for(server) as agent:
         for start in range(0, len(usernames), settings.VOUCHER_SYNC_CHUNK):
-            removed += agent.delete(usernames[start : start + settings.VOUCHER_SYNC_CHUNK])
+            chunk = usernames[start : start + settings.VOUCHER_SYNC_CHUNK]
+            removed += radius_users_delete(agent=agent, usernames=chunk)
     return {"removed": removed, "asked": len(usernames)}
 
 
@@ -118,7 +119,7 @@ def vouchers_expire_run(ctx: JobContext) -> dict[str, int]:
     for server_id, names in by_server.items():
         server = RadiusServer.objects.get(pk=server_id)
         with agent_client_for(server) as agent:
-            removed += agent.delete(names)
+            removed += radius_users_delete(agent=agent, usernames=names)
     return {"expired": len(expired), "removed": removed}
 
 

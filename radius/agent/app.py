@@ -27,6 +27,11 @@ class UsernamesIn(BaseModel):
     usernames: list[str]
 
 
+class DeleteIn(UsernamesIn):
+    # A radtik tenant: users owned by another one are kept (and listed), not deleted.
+    scope: str | None = None
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
@@ -107,15 +112,17 @@ def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) 
         return _batch(store, body.vouchers)
 
     @api.post("/delete")
-    def delete(body: UsernamesIn) -> dict[str, int]:
+    def delete(body: DeleteIn) -> dict[str, Any]:
         check_size(len(body.usernames), "usernames")
-        deleted = store.delete_users(body.usernames)
-        logger.info("delete: %d asked, %d deleted", len(body.usernames), deleted)
-        return {"deleted": deleted}
+        deleted, kept = store.delete_users(body.usernames, body.scope)
+        logger.info(
+            "delete: %d asked, %d deleted, %d kept", len(body.usernames), deleted, len(kept)
+        )
+        return {"deleted": deleted} if body.scope is None else {"deleted": deleted, "kept": kept}
 
     @api.delete("/users/{username:path}")  # ":path": names may hold a slash
     def delete_user(username: str) -> dict[str, int]:
-        if not store.delete_users([username]):
+        if not store.delete_users([username])[0]:
             raise HTTPException(404, f"No RADIUS rows for user {username!r}")
         return {"deleted": 1}
 

@@ -261,3 +261,20 @@ def test_groups_list_becomes_group_rows(agent):
     assert agent.call("GET", "/users/HSK7M3PQ").json()["groups"] == ["gold", "night"]
     bad = agent.call("POST", "/batch", json={"vouchers": [{**item, "groups": "gold"}]}).json()
     assert bad["errors"][0]["reason"] == "groups must be a list of group names"
+
+
+def test_a_scoped_delete_keeps_users_another_scope_owns(agent):
+    items = [
+        {**VOUCHER, "username": "A1", "owner": "alpha:voucher_batch:1"},
+        {**VOUCHER, "username": "A2", "owner": "alpha:subscription:4"},
+        {**VOUCHER, "username": "B1", "owner": "beta:router:2"},
+        {**VOUCHER, "username": "OLD"},  # no owner recorded
+    ]
+    assert agent.call("POST", "/batch", json={"vouchers": items}).json()["synced"] == 4
+    names = ["A1", "A2", "B1", "OLD", "never-there"]
+    body = agent.call("POST", "/delete", json={"usernames": names, "scope": "alpha"}).json()
+    assert body == {"deleted": 3, "kept": ["B1"]}
+    assert [row_counts(agent, n) for n in ("A1", "A2", "B1", "OLD")] == [
+        (0, 0, 0), (0, 0, 0), (4, 4, 1), (0, 0, 0)
+    ]  # fmt: skip
+    assert agent.call("POST", "/delete", json={"usernames": ["B1"]}).json() == {"deleted": 1}

@@ -148,5 +148,11 @@ def test_another_tenant_on_the_same_agent_cannot_take_a_user_over(radius_agent):
             f"'alpha:router:{alpha_router.pk}'; it was not changed"
         )
         assert PPPSecret.objects.get(name="alice").moved_to_radius_server is None
+        # Nor can its removals delete the other tenant's user.
+        removal = run_here(
+            "vouchers.remove", "beta", server_id=beta_server.pk, usernames=["alice", "erin"]
+        )
+        assert removal.result == {"removed": 1, "asked": 2}
+    assert agent.call("GET", "/users/erin").status_code == 404
     password = {"attribute": "Cleartext-Password", "op": ":=", "value": "alpha-pw"}
     assert password in agent.call("GET", "/users/alice").json()["check"]

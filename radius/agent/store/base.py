@@ -115,10 +115,20 @@ class Store(ABC):
             if held.get(user.username, user.owner) != user.owner
         }
 
-    def delete_users(self, usernames: list[str]) -> int:
-        """How many of the users had rows (all gone now)."""
+    def delete_users(self, usernames: list[str], scope: str | None = None) -> tuple[int, list[str]]:
+        """(how many of the users had rows, all gone now; the names kept).
+
+        With a scope (a radtik tenant), users another scope owns are kept: one tenant's
+        removal never deletes another's user of the same name.
+        """
         with self.transaction() as cur:
-            return len(self.delete_rows(cur, usernames))
+            kept: list[str] = []
+            if scope is not None:
+                held = self.select_rows(cur, OWNER_TABLE, "owner", usernames, "username")
+                kept = [name for name, owner in held if owner.split(":", 1)[0] != scope]
+                others = set(kept)
+                usernames = [name for name in usernames if name not in others]
+            return len(self.delete_rows(cur, usernames)), kept
 
     def users(self, usernames: list[str]) -> dict[str, UserView]:
         """The stored check/reply rows and groups of those users that have any."""
