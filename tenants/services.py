@@ -142,7 +142,15 @@ def tenant_provision(ctx: JobContext) -> dict[str, Any]:
 
 
 def tenant_mark_failed(job: Job) -> None:
-    Tenant.objects.filter(pk=job.params.get("tenant_id")).update(status=TenantStatus.FAILED)
+    """tenants.create gave up: the tenant shows failed, its host says so, and system admins
+    watching the tenants list are told (retrying the job finishes the setup)."""
+    tenant = Tenant.objects.filter(pk=job.params.get("tenant_id")).first()
+    if tenant is None:
+        return
+    tenant.status = TenantStatus.FAILED
+    tenant.save(update_fields=["status"])
+    audit_record(actor=None, action="tenant.fail", obj=tenant, changes={"error": job.error[:500]})
+    publish(None, "tenants", "tenant.failed", _tenant_payload(tenant))
 
 
 def tenant_set_status(*, tenant: Tenant, status: str, actor: Any = None) -> Tenant:

@@ -43,6 +43,12 @@ def always_fails(ctx):
     raise RuntimeError("the router said no (simulated)")
 
 
+@job_kind("test.backoff", policy=JobPolicy(attempts=5, timeout=5, backoff=2, backoff_max=5))
+def backoff(ctx):
+    """Fails every attempt: its delays are the policy's, 2, 4, then capped at 5 s."""
+    raise RuntimeError(f"attempt {ctx.attempt} failed (simulated)")
+
+
 @job_kind("test.slow_effect", policy=JobPolicy(attempts=3, timeout=8, backoff=0.5))
 def slow_effect(ctx):
     """Takes a while before applying an idempotent effect: a SIGKILL lands in the middle."""
