@@ -1,4 +1,7 @@
-"""python -m radius.agent --db PATH_OR_POSTGRES_URL --token-file FILE [--host H] [--port P]"""
+"""python -m radius.agent --db PATH_OR_POSTGRES_URL --token-file FILE [--host H] [--port P]
+
+python -m radius.agent freeradius-config --db PATH_OR_POSTGRES_URL --out DIR  (see --help)
+"""
 
 from __future__ import annotations
 
@@ -44,18 +47,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=int(os.environ.get("RADIUS_AGENT_MAX_BATCH", DEFAULT_MAX_BATCH)),
         help="most items per request (env RADIUS_AGENT_MAX_BATCH; default %(default)s)",
     )
+    parser.add_argument(
+        "--stale-after",
+        type=int,
+        default=int(os.environ.get("RADIUS_AGENT_STALE_AFTER", 180)),
+        help="close open sessions with no accounting for this many seconds: 3 interim "
+        "intervals (env RADIUS_AGENT_STALE_AFTER; default %(default)s; 0: never)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["freeradius-config"]:
+        from radius.agent.freeradius import main as freeradius_config
+
+        return freeradius_config(argv[1:])
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     import uvicorn
 
-    from radius.agent.app import create_app
+    from radius.agent.app import create_app, stale_sessions_closer
     from radius.agent.store import open_store, redact
 
     try:
@@ -69,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"radius agent: {exc}", file=sys.stderr)
         return 2
     app = create_app(store, token, max_batch=args.max_batch)
+    if args.stale_after > 0:
+        stale_sessions_closer(store, silent_for=args.stale_after)
     logging.getLogger("radius.agent").info(
         "serving %s database %s on %s:%d", store.dialect, redact(args.db), args.host, args.port
     )

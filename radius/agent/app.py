@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import threading
 import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from radius.agent.attributes import UserRows, user_rows
 from radius.agent.guard import Guard
@@ -30,6 +32,19 @@ class UsernamesIn(BaseModel):
 class DeleteIn(UsernamesIn):
     # A radtik tenant: users owned by another one are kept (and listed), not deleted.
     scope: str | None = None
+
+
+class ClientIn(BaseModel):
+    # Printable ASCII: what RouterOS's /radius secret and FreeRADIUS's client secret both take.
+    secret: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    shortname: str = Field(default="", max_length=32)
+
+
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise HTTPException(422, f"{text!r} is not an IP address") from None
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -138,5 +153,41 @@ def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) 
         check_size(len(body.usernames), "usernames")
         return {"users": store.digests(body.usernames)}
 
+    @api.put("/clients/{address}")
+    def client_put(address: str, body: ClientIn) -> dict[str, str]:
+        """A router becomes a RADIUS client: FreeRADIUS reads it on its next first packet."""
+        address = _address(address)
+        store.client_put(address=address, secret=body.secret, shortname=body.shortname)
+        logger.info("client %s set", address)
+        return {"address": address, "shortname": body.shortname}
+
+    @api.delete("/clients/{address}")
+    def client_delete(address: str) -> dict[str, int]:
+        if not store.client_delete(_address(address)):
+            raise HTTPException(404, f"No RADIUS client at {address}")
+        return {"deleted": 1}
+
+    @api.get("/clients")
+    def clients() -> dict[str, list[dict[str, str]]]:
+        return {"clients": store.clients()}
+
     app.include_router(api)
     return app
+
+
+def stale_sessions_closer(store: Store, *, silent_for: int) -> threading.Thread:
+    """Closes, every minute, sessions silent for `silent_for` s (3 interim intervals): a router
+    that lost power never says so, and its sessions would block Simultaneous-Use."""
+
+    def run() -> None:
+        while True:
+            try:
+                if closed := store.sessions_close_stale(silent_for=silent_for):
+                    logger.info("closed %d stale sessions", closed)
+            except StoreUnavailable as exc:
+                logger.warning("could not close stale sessions: %s", exc)
+            time.sleep(min(60, silent_for))
+
+    thread = threading.Thread(target=run, name="stale-sessions", daemon=True)
+    thread.start()
+    return thread

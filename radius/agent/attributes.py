@@ -116,7 +116,11 @@ def user_rows(item: Any) -> UserRows:
         rate_limit_check(rate_limit)
         reply.append(("Mikrotik-Rate-Limit", "=", rate_limit))
     if data_limit := _limit(item, "data_limit", GIGAWORD * GIGAWORD - 1):
-        # MikroTik reads a 64-bit byte count as two 32-bit attributes.
+        # A total over all sessions: FreeRADIUS's radtik_data_limit counter (shipped config)
+        # replies with what remains and rejects when nothing does. The reply rows cap a
+        # session where that counter is not enabled. MikroTik reads a 64-bit byte count as two
+        # 32-bit attributes.
+        check.append(("Radtik-Max-Total-Octets", ":=", str(data_limit)))
         reply.append(("Mikrotik-Total-Limit", "=", str(data_limit % GIGAWORD)))
         if data_limit >= GIGAWORD:
             reply.append(("Mikrotik-Total-Limit-Gigawords", "=", str(data_limit // GIGAWORD)))

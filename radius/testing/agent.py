@@ -61,7 +61,14 @@ def drop_database(url: str) -> None:
 class RadiusAgent:
     """`python -m radius.agent` in a subprocess; stop() and start() keep its port, db and token."""
 
-    def __init__(self, workdir: Path, db: str | None = None, *, max_batch: int = 1000):
+    def __init__(
+        self,
+        workdir: Path,
+        db: str | None = None,
+        *,
+        max_batch: int = 1000,
+        stale_after: int = 0,
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db = db or str(self.workdir / "radius.db")
@@ -71,6 +78,7 @@ class RadiusAgent:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.max_batch = max_batch
+        self.stale_after = stale_after  # 0: never close silent sessions (tests ask for it)
         self.log_path = self.workdir / "agent.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -87,7 +95,7 @@ class RadiusAgent:
         command = [
             sys.executable, "-m", "radius.agent", "--db", self.db,
             "--token-file", str(self.token_file), "--port", str(self.port),
-            "--max-batch", str(self.max_batch),
+            "--max-batch", str(self.max_batch), "--stale-after", str(self.stale_after),
         ]  # fmt: skip
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

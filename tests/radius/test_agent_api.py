@@ -102,7 +102,7 @@ def test_bad_items_are_reported_while_the_others_sync(agent):
     assert "ISO-8601" in reasons[4, "OK4"]
     assert "repeated in this batch; item 0 was used" in reasons[6, "HSK7M3PQ"]
     assert reasons[7, ""] == "each item must be a JSON object"
-    assert row_counts(agent, "OK5") == (4, 4, 1) and row_counts(agent, "OK2") == (0, 0, 0)
+    assert row_counts(agent, "OK5") == (5, 4, 1) and row_counts(agent, "OK2") == (0, 0, 0)
     password = sql(agent, "SELECT value FROM radcheck WHERE username = ? AND attribute = ?",
                    "HSK7M3PQ", "Cleartext-Password")  # fmt: skip
     assert password == [("W4TX9CAD",)]
@@ -121,7 +121,7 @@ def test_item_the_database_refuses_fails_alone(agent):
     assert (body["synced"], body["failed"]) == (2, 1)
     assert body["errors"][0]["index"] == 1 and body["errors"][0]["username"] == "P1"
     assert body["errors"][0]["reason"].startswith("the RADIUS database refused the rows")
-    assert [row_counts(agent, f"P{i}") for i in range(3)] == [(4, 4, 1), (0, 0, 0), (4, 4, 1)]
+    assert [row_counts(agent, f"P{i}") for i in range(3)] == [(5, 4, 1), (0, 0, 0), (5, 4, 1)]
 
 
 def test_same_batch_twice_leaves_exactly_one_row_set(agent):
@@ -129,7 +129,7 @@ def test_same_batch_twice_leaves_exactly_one_row_set(agent):
     for _ in range(2):
         assert agent.call("POST", "/batch", json={"vouchers": items}).json()["synced"] == 250
     counts = sql(agent, "SELECT username, count(*) FROM radcheck GROUP BY username")
-    assert len(counts) == 250 and {n for _, n in counts} == {4}
+    assert len(counts) == 250 and {n for _, n in counts} == {5}
     replies = sql(agent, "SELECT username, count(*) FROM radreply GROUP BY username")
     assert len(replies) == 250 and {n for _, n in replies} == {4}
     assert sql(agent, "SELECT count(*) FROM radusergroup")[0][0] == 250
@@ -143,7 +143,10 @@ def test_changed_limits_replace_the_old_rows(agent):
     user = agent.call("GET", "/users/HSK7M3PQ").json()
     assert user == {
         "username": "HSK7M3PQ",
-        "check": [{"attribute": "Cleartext-Password", "op": ":=", "value": "W4TX9CAD"}],
+        "check": [
+            {"attribute": "Cleartext-Password", "op": ":=", "value": "W4TX9CAD"},
+            {"attribute": "Radtik-Max-Total-Octets", "op": ":=", "value": "500000000"},
+        ],
         "reply": [{"attribute": "Mikrotik-Total-Limit", "op": "=", "value": "500000000"}],
         "groups": [],
     }
@@ -155,7 +158,8 @@ def test_user_rows_use_freeradius_attributes(agent):
     check = {(r["attribute"], r["op"], r["value"]) for r in user["check"]}
     reply = {(r["attribute"], r["op"], r["value"]) for r in user["reply"]}
     assert {("Cleartext-Password", ":=", "W4TX9CAD"), ("Simultaneous-Use", ":=", "1"),
-            ("Max-All-Session", ":=", "3600")} < check  # fmt: skip
+            ("Max-All-Session", ":=", "3600"),
+            ("Radtik-Max-Total-Octets", ":=", str(6 * 2**30))} < check  # fmt: skip
     expiration = next(r for r in user["check"] if r["attribute"] == "Expiration")["value"]
     assert expiration.startswith("Jan 31 2030 ")  # host-local time of 15:00 UTC
     assert reply == {
@@ -186,7 +190,7 @@ def test_delete_by_list_and_by_name(agent):
     agent.call("POST", "/batch", json={"vouchers": items})
     response = agent.call("POST", "/delete", json={"usernames": ["D1", "D2", "never-there"]})
     assert response.json() == {"deleted": 2}
-    assert row_counts(agent, "D1") == (0, 0, 0) and row_counts(agent, "D3") == (4, 4, 1)
+    assert row_counts(agent, "D1") == (0, 0, 0) and row_counts(agent, "D3") == (5, 4, 1)
     assert agent.call("DELETE", "/users/D3").json() == {"deleted": 1}
     missing = agent.call("DELETE", "/users/D3")
     assert missing.status_code == 404 and "D3" in missing.json()["detail"]

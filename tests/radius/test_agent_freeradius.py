@@ -49,6 +49,7 @@ def test_freeradius_answers_from_what_the_agent_wrote(backend, request, radius_a
         "Mikrotik-Rate-Limit": "2M/5M",
         "Mikrotik-Total-Limit": str(2 * 2**30),
         "Mikrotik-Total-Limit-Gigawords": "1",
+        "Acct-Interim-Interval": "60",
     }
     accepted, attributes = radius.auth("SMALL1", "W4TX9CAD")
     assert accepted, radius.tail()
@@ -56,6 +57,8 @@ def test_freeradius_answers_from_what_the_agent_wrote(backend, request, radius_a
         "Session-Timeout": "600",
         "Mikrotik-Rate-Limit": "512k/1M",
         "Mikrotik-Total-Limit": str(500 * 2**20),
+        "Mikrotik-Total-Limit-Gigawords": "0",
+        "Acct-Interim-Interval": "60",
     }
 
     # Rejected: wrong password, unknown user, past its expiry.

@@ -84,7 +84,7 @@ def test_batch_syncs_and_freeradius_answers(operator, radius_agent, freeradius):
             "SELECT value FROM radcheck WHERE username = ? AND attribute = 'Expire-After'",
             [voucher.username],
         ).fetchall()
-    assert per_user == 4 and users == 1000
+    assert per_user == 5 and users == 1000
     assert validity == [("86400",)]  # a day after first use, counted by FreeRADIUS
 
     # Deleting the voucher removes it from RADIUS (in the background).

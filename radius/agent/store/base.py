@@ -41,6 +41,7 @@ class StoreUnavailable(Exception):
 
 class Store(ABC):
     dialect: str
+    mark: str  # the driver's parameter placeholder
     # Errors the database raises about the rows themselves (constraints, bad values).
     row_errors: tuple[type[Exception], ...]
 
@@ -147,6 +148,53 @@ class Store(ABC):
             for name, group in self.select_rows(cur, "radusergroup", "groupname", usernames):
                 entry(name)["groups"].append(group)
         return found
+
+    # RADIUS clients: FreeRADIUS's dynamic clients (radius.agent.freeradius) read the nas table.
+
+    def client_put(self, *, address: str, secret: str, shortname: str) -> None:
+        """Make the router at `address` a RADIUS client with `secret` (replacing any before)."""
+        m = self.mark
+        with self.transaction() as cur:
+            cur.execute(f"DELETE FROM nas WHERE nasname = {m}", [address])
+            cur.execute(
+                "INSERT INTO nas (nasname, shortname, type, secret, description) "
+                f"VALUES ({m}, {m}, 'other', {m}, 'radtik')",
+                [address, shortname, secret],
+            )
+
+    def client_delete(self, address: str) -> bool:
+        with self.transaction() as cur:
+            cur.execute(f"DELETE FROM nas WHERE nasname = {self.mark}", [address])
+            return cur.rowcount > 0
+
+    def clients(self) -> list[dict[str, str]]:
+        """The clients, without their secrets."""
+        with self.transaction() as cur:
+            cur.execute("SELECT nasname, shortname FROM nas ORDER BY nasname")
+            return [{"address": a, "shortname": s or ""} for a, s in cur.fetchall()]
+
+    # Sessions a NAS never closed (it lost power, or its Accounting-On never came).
+
+    @abstractmethod
+    def _before(self, seconds: int) -> str:
+        """SQL for the moment `seconds` ago, comparable with radacct's times."""
+
+    @abstractmethod
+    def _now(self) -> str:
+        """SQL for now, as radacct stores times."""
+
+    def sessions_close_stale(self, *, silent_for: int) -> int:
+        """Close open sessions with no accounting for `silent_for` seconds; how many.
+
+        They would block Simultaneous-Use forever. Stopped at their last update."""
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE radacct SET acctstoptime = COALESCE(acctupdatetime, acctstarttime, "
+                f"{self._now()}), acctterminatecause = 'Stale-Session' "
+                "WHERE acctstoptime IS NULL "
+                f"AND COALESCE(acctupdatetime, acctstarttime) < {self._before(silent_for)}"
+            )
+            return cur.rowcount
 
     def digests(self, usernames: list[str]) -> dict[str, str | None]:
         found = self.users(usernames)

@@ -23,12 +23,25 @@ from radius.agent.store.base import (
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+# Debian's schema has no radacct(username) index: with per-login counters and 300,000 radacct
+# rows FreeRADIUS managed 27 auth/s (294 with it). Plus open sessions by user (Simultaneous-Use)
+# and by last update (closing stale sessions).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS radtik_radacct_username ON radacct (username);
+CREATE INDEX IF NOT EXISTS radtik_radacct_open_user ON radacct (username)
+    WHERE acctstoptime IS NULL;
+CREATE INDEX IF NOT EXISTS radtik_radacct_open_update
+    ON radacct (COALESCE(acctupdatetime, acctstarttime)) WHERE acctstoptime IS NULL;
+"""
+
+
 def _copy_text(rows: Iterator[tuple[str, ...]]) -> bytes:
     return "".join("\t".join(row) + "\n" for row in rows).encode()
 
 
 class PostgresStore(Store):
     dialect = "postgresql"
+    mark = "%s"
     row_errors = (psycopg.DataError, psycopg.IntegrityError)
 
     def __init__(self, url: str):
@@ -39,6 +52,7 @@ class PostgresStore(Store):
             if cur.fetchone()[0] is None:
                 cur.execute(schema_sql("postgresql"))
             cur.execute(OWNER_TABLE_SQL)
+            cur.execute(INDEXES)
 
     def _connection(self) -> psycopg.Connection:
         """One connection per worker thread, opened again after the server dropped it."""
@@ -113,3 +127,9 @@ class PostgresStore(Store):
     def ping(self) -> None:
         with self.transaction() as cur:
             cur.execute("SELECT 1 FROM radcheck LIMIT 1")
+
+    def _before(self, seconds: int) -> str:
+        return f"(now() - interval '{int(seconds)} seconds')"
+
+    def _now(self) -> str:
+        return "now()"

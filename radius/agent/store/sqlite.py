@@ -21,6 +21,16 @@ from radius.agent.store.base import (
 CHUNK = 500
 
 
+# What the counters and radtik's reads need beyond the shipped indexes: open sessions by user
+# (Simultaneous-Use) and by last update (closing stale sessions).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS radtik_radacct_open_user ON radacct (username)
+    WHERE acctstoptime IS NULL;
+CREATE INDEX IF NOT EXISTS radtik_radacct_open_update
+    ON radacct (COALESCE(acctupdatetime, acctstarttime)) WHERE acctstoptime IS NULL;
+"""
+
+
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
@@ -28,6 +38,7 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 
 class SQLiteStore(Store):
     dialect = "sqlite"
+    mark = "?"
     row_errors = (sqlite3.IntegrityError, sqlite3.DataError)
 
     def __init__(self, path: str):
@@ -39,6 +50,7 @@ class SQLiteStore(Store):
         ).fetchone():
             conn.executescript(schema_sql("sqlite"))
         conn.execute(OWNER_TABLE_SQL)
+        conn.executescript(INDEXES)
 
     def _connection(self) -> sqlite3.Connection:
         """One connection per worker thread: sqlite3 connections must not be shared."""
@@ -129,3 +141,9 @@ class SQLiteStore(Store):
             self._connection().execute("SELECT 1 FROM radcheck LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite database {self.path}: {exc}") from exc
+
+    def _before(self, seconds: int) -> str:
+        return f"(CAST(strftime('%s', 'now') AS INTEGER) - {int(seconds)})"
+
+    def _now(self) -> str:
+        return "CAST(strftime('%s', 'now') AS INTEGER)"
