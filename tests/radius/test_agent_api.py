@@ -279,6 +279,6 @@ def test_a_scoped_delete_keeps_users_another_scope_owns(agent):
     body = agent.call("POST", "/delete", json={"usernames": names, "scope": "alpha"}).json()
     assert body == {"deleted": 3, "kept": ["B1"]}
     assert [row_counts(agent, n) for n in ("A1", "A2", "B1", "OLD")] == [
-        (0, 0, 0), (0, 0, 0), (4, 4, 1), (0, 0, 0)
+        (0, 0, 0), (0, 0, 0), (5, 4, 1), (0, 0, 0)
     ]  # fmt: skip
     assert agent.call("POST", "/delete", json={"usernames": ["B1"]}).json() == {"deleted": 1}
