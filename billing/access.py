@@ -19,7 +19,8 @@ from radius.client import agent_client_for
 from radius.namespace import radius_users_delete, radius_users_send
 from radius.users import RadiusUser
 from radius.users import radius_user as _radius_user
-from radtik.audit.services import audit_record
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
 from radtik.jobs.models import Job
 from routers.connection import router_session
 
@@ -116,7 +117,14 @@ def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
         Subscription.objects.filter(pk=subscription.pk).update(
             router_state=SyncState.SYNCED, last_error=""
         )
-        audit_record(actor=None, action="subscription.router_provisioned", obj=subscription)
+        audit_record(
+            actor=None,
+            action=AuditAction.SUBSCRIPTION_ROUTER_PROVISIONED,
+            obj=subscription,
+            changes=audit_changes(
+                {"router_state": subscription.router_state}, {"router_state": SyncState.SYNCED}
+            ),
+        )
         payment = subscription.payments.select_related("package", "subscription").first()
         if payment is not None:
             _access_ready(payment, "user.provisioned")
@@ -173,7 +181,14 @@ def subscription_expire(*, subscription: Subscription, actor: Any = None) -> Non
     Subscription.objects.filter(pk=subscription.pk).update(
         status=SubscriptionStatus.EXPIRED, cleanup_pending=True
     )
-    audit_record(actor=actor, action="subscription.expire", obj=subscription)
+    audit_record(
+        actor=actor,
+        action=AuditAction.SUBSCRIPTION_EXPIRE,
+        obj=subscription,
+        changes=audit_changes(
+            {"status": subscription.status}, {"status": SubscriptionStatus.EXPIRED}
+        ),
+    )
 
 
 def subscription_remove_access(*, subscription: Subscription) -> None:

@@ -49,7 +49,8 @@ from billing.mpesa import (
 )
 from radius.models import RadiusServer
 from radius.namespace import username_owners
-from radtik.audit.services import audit_record
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
 from radtik.jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ RESULT_FIELDS = [
     "status_reason",
     "receipt",
 ]
+RESULT_ACTIONS = {
+    ResolvedVia.CALLBACK: AuditAction.PAYMENT_RESULT_CALLBACK,
+    ResolvedVia.QUERY: AuditAction.PAYMENT_RESULT_QUERY,
+}
 
 
 class PaymentPushFailed(Exception):
@@ -105,11 +110,17 @@ def daraja_settings_save(*, actor: Any = None, **fields: Any) -> DarajaSettings:
     """Create or update the tenant's one Daraja settings row."""
     with transaction.atomic():
         current = DarajaSettings.objects.select_for_update().first() or DarajaSettings()
+        before = {name: getattr(current, name) for name in fields}
         for name, value in fields.items():
             setattr(current, name, value)
         current.full_clean()
         current.save()
-        audit_record(actor=actor, action="daraja_settings.save", obj=current, changes=fields)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DARAJA_SETTINGS_SAVE,
+            obj=current,
+            changes=audit_changes(before, fields),
+        )
     return current
 
 
@@ -120,7 +131,7 @@ def package_create(*, actor: Any = None, **fields: Any) -> Package:
         package.save()
         audit_record(
             actor=actor,
-            action="package.create",
+            action=AuditAction.PACKAGE_CREATE,
             obj=package,
             changes={k: str(v) for k, v in fields.items()},
         )
@@ -168,7 +179,7 @@ def payment_initiate(
         )
         audit_record(
             actor=None,
-            action="payment.initiate",
+            action=AuditAction.PAYMENT_INITIATE,
             obj=payment,
             changes={"package": package.name, "phone": mask_phone(phone)},
         )
@@ -277,7 +288,7 @@ def _record_result(
     payment.save(update_fields=RESULT_FIELDS)
     audit_record(
         actor=None,
-        action=f"payment.result.{via}",
+        action=RESULT_ACTIONS[via],
         obj=payment,
         changes={"result_code": result_code, "receipt": receipt or ""},
     )
@@ -411,11 +422,11 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
             meaning = describe_result_code(payment.result_code or 0, payment.result_desc)
             payment.status = PaymentStatus.FAILED
             payment.status_reason = meaning.customer_text
-            event = "payment.failed"
+            action = AuditAction.PAYMENT_FAILED
         elif payment.paid_amount is None or payment.paid_amount != payment.amount:
             payment.status = PaymentStatus.FLAGGED
             payment.status_reason = amount_mismatch(payment.paid_amount, payment.amount)
-            event = "payment.flagged"
+            action = AuditAction.PAYMENT_FLAGGED
         else:
             customer = _customer_for(payment, now)
             payment.customer = customer
@@ -424,13 +435,19 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
             )
             payment.status = PaymentStatus.COMPLETED
             payment.status_reason = ""
-            event = "payment.completed"
+            action = AuditAction.PAYMENT_COMPLETED
         payment.save()
         audit_record(
-            actor=None, action=event, obj=payment, changes={"reason": payment.status_reason}
+            actor=None,
+            action=action,
+            obj=payment,
+            changes={
+                **audit_changes({"status": PaymentStatus.PENDING}, {"status": payment.status}),
+                "reason": payment.status_reason,
+            },
         )
-        if event != "payment.completed":
-            payment_publish(payment, event)
+        if action != AuditAction.PAYMENT_COMPLETED:
+            payment_publish(payment, action.value)  # the event is named as the action
     return payment
 
 
@@ -462,13 +479,16 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
             starts_at=now,
             ends_at=now + validity,
         )
-        action = "subscription.create"
+        before: dict[str, Any] = {}
+        action = AuditAction.SUBSCRIPTION_CREATE
     elif subscription.status == SubscriptionStatus.ACTIVE and subscription.ends_at > now:
+        before = {"ends_at": subscription.ends_at}
         subscription.ends_at += validity
-        action = "subscription.extend"
+        action = AuditAction.SUBSCRIPTION_EXTEND
     else:
+        before = {"status": subscription.status, "ends_at": subscription.ends_at}
         subscription.starts_at, subscription.ends_at = now, now + validity
-        action = "subscription.reconnect"
+        action = AuditAction.SUBSCRIPTION_RECONNECT
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.cleanup_pending = False
     subscription.router, subscription.radius_server = router, radius_server
@@ -480,7 +500,9 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
         actor=None,
         action=action,
         obj=subscription,
-        changes={"ends_at": subscription.ends_at.isoformat()},
+        changes=audit_changes(
+            before, {"status": subscription.status, "ends_at": subscription.ends_at}
+        ),
     )
     if local_router is not None:
         job_enqueue(
@@ -538,5 +560,5 @@ def payments_reconcile_enqueue(*, actor: Any = None, older_than_seconds: float |
 
     params = {} if older_than_seconds is None else {"older_than_seconds": older_than_seconds}
     with transaction.atomic():
-        audit_record(actor=actor, action="payments.reconcile", changes=params)
+        audit_record(actor=actor, action=AuditAction.PAYMENTS_RECONCILE, changes=params)
         return job_enqueue(kind=RECONCILE_KIND, requested_by=actor, params=params)

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from provisioning.config import validate_service_config
 from provisioning.models import RouterConfig, RouterInterface
 from radius.models import RadiusServer
+from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.events import publish
 from radtik.jobs.context import JobContext
@@ -151,7 +152,9 @@ def service_config_create(
         if "radius" in config:
             router.radius_server_id = config["radius"]["server_id"]
             router.save(update_fields=["radius_server"])
-        audit_record(actor=actor, action="router.config", obj=saved, changes={"version": version})
+        audit_record(
+            actor=actor, action=AuditAction.ROUTER_CONFIG, obj=saved, changes={"version": version}
+        )
     return saved
 
 
@@ -164,7 +167,7 @@ def deploy_start(*, router: Router, config: RouterConfig | None = None, actor: A
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="router.deploy",
+            action=AuditAction.ROUTER_DEPLOY,
             obj=router,
             changes={"config_version": config.version},
         )

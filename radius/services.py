@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from radius.models import RadiusServer
+from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 
 
@@ -28,7 +29,7 @@ def radius_server_create(
         server.save()
         audit_record(
             actor=actor,
-            action="radius_server.create",
+            action=AuditAction.RADIUS_SERVER_CREATE,
             obj=server,
             changes={"host": host, "api_base_url": api_base_url},
         )

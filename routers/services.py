@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
@@ -41,7 +42,9 @@ def router_import_start(
             f"Router {router.name} has not been reached yet: apply its bootstrap script first."
         )
     with transaction.atomic():
-        audit_record(actor=actor, action="router.import", obj=router, changes={"what": what})
+        audit_record(
+            actor=actor, action=AuditAction.ROUTER_IMPORT, obj=router, changes={"what": what}
+        )
         return job_enqueue(
             kind=IMPORT_KIND,
             target=router,
@@ -86,7 +89,7 @@ def router_create(
         router.save()
         audit_record(
             actor=actor,
-            action="router.create",
+            action=AuditAction.ROUTER_CREATE,
             obj=router,
             changes={"host": router.host, "api_port": router.api_port},
         )
@@ -100,7 +103,7 @@ def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:
     with transaction.atomic():
         router.api_password = token
         router.save(update_fields=["api_password"])
-        audit_record(actor=actor, action="router.rotate_token", obj=router)
+        audit_record(actor=actor, action=AuditAction.ROUTER_ROTATE_TOKEN, obj=router)
         router_status_set(router=router, status=RouterStatus.CONFIG_PENDING, actor=actor)
         job = router_probe_start(router=router, actor=actor)
     return RouterCreation(router=router, token=token, script=_script(router, token), probe_job=job)
@@ -153,7 +156,7 @@ def router_status_set(
         if old != status:
             audit_record(
                 actor=actor,
-                action="router.status",
+                action=AuditAction.ROUTER_STATUS,
                 obj=router,
                 changes={"status": {"old": old, "new": status}},
             )

@@ -17,6 +17,7 @@ from radius.client import agent_client_for
 from radius.models import RadiusServer
 from radius.namespace import radius_users_send, usernames_taken
 from radius.users import RadiusLimits, RadiusUser, radius_user
+from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
@@ -86,7 +87,7 @@ def move_start(
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="router.secrets_to_radius",
+            action=AuditAction.ROUTER_SECRETS_TO_RADIUS,
             obj=router,
             changes={
                 "server": server.name,

@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 from django_tenants.utils import schema_context, schema_exists
 
-from radtik.audit.services import audit_record
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
 from radtik.events import publish
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
@@ -24,6 +25,10 @@ from tenants.choices import RESERVED_SLUGS, TenantStatus
 from tenants.models import Domain, Tenant
 
 CREATE_KIND = "tenants.create"
+STATUS_ACTIONS = {
+    TenantStatus.SUSPENDED: AuditAction.TENANT_SUSPEND,
+    TenantStatus.ACTIVE: AuditAction.TENANT_REACTIVATE,
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ def tenant_create(
     tenant.full_clean()
     with transaction.atomic():
         tenant.save()
-        audit_record(actor=requested_by, action="tenant.create", obj=tenant, changes={"slug": slug})
+        audit_record(
+            actor=requested_by, action=AuditAction.TENANT_CREATE, obj=tenant, changes={"slug": slug}
+        )
         job = job_enqueue(
             kind=CREATE_KIND,
             target=tenant,
@@ -129,14 +136,16 @@ def tenant_provision(ctx: JobContext) -> dict[str, Any]:
             },
         )
         if created:
-            audit_record(actor=None, action="user.create", obj=admin, changes={"role": "admin"})
+            audit_record(
+                actor=None, action=AuditAction.USER_CREATE, obj=admin, changes={"role": "admin"}
+            )
     ctx.progress("domain", 90, f"Adding domain {tenant_domain(tenant.slug)}")
     Domain.objects.get_or_create(
         domain=tenant_domain(tenant.slug), defaults={"tenant": tenant, "is_primary": True}
     )
     tenant.status = TenantStatus.ACTIVE
     tenant.save(update_fields=["status"])
-    audit_record(actor=None, action="tenant.activate", obj=tenant)
+    audit_record(actor=None, action=AuditAction.TENANT_ACTIVATE, obj=tenant)
     publish(None, "tenants", "tenant.ready", _tenant_payload(tenant))
     return {"tenant_id": tenant.pk, "domain": tenant_domain(tenant.slug)}
 
@@ -162,7 +171,12 @@ def tenant_set_status(*, tenant: Tenant, status: str, actor: Any = None) -> Tena
         previous = tenant.status
         tenant.status = status
         tenant.save(update_fields=["status"])
-        audit_record(actor=actor, action=f"tenant.{status}", obj=tenant, changes={"from": previous})
+        audit_record(
+            actor=actor,
+            action=STATUS_ACTIONS[status],
+            obj=tenant,
+            changes=audit_changes({"status": previous}, {"status": status}),
+        )
         publish(None, "tenants", "tenant.status", _tenant_payload(tenant))
     return tenant
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from radius.models import RadiusServer
 from radius.namespace import username_owners
-from radtik.audit.services import audit_record
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
 from radtik.events import publish
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
@@ -41,7 +42,9 @@ def profile_create(*, actor: Any = None, **fields: Any) -> VoucherProfile:
     profile.full_clean()
     with transaction.atomic():
         profile.save()
-        audit_record(actor=actor, action="voucher_profile.create", obj=profile, changes=fields)
+        audit_record(
+            actor=actor, action=AuditAction.VOUCHER_PROFILE_CREATE, obj=profile, changes=fields
+        )
     return profile
 
 
@@ -85,7 +88,7 @@ def batch_create(
         _copy_vouchers(batch.pk, usernames, passwords)
         audit_record(
             actor=actor,
-            action="voucher_batch.create",
+            action=AuditAction.VOUCHER_BATCH_CREATE,
             obj=batch,
             changes={"count": count, "profile": profile.name, "server": radius_server.name},
         )
@@ -138,7 +141,7 @@ def batch_sync(*, batch: VoucherBatch, only_failed: bool = False, actor: Any = N
         vouchers.update(radius_sync_status=SyncStatus.PENDING, radius_sync_error="")
         audit_record(
             actor=actor,
-            action="voucher_batch.sync",
+            action=AuditAction.VOUCHER_BATCH_SYNC,
             obj=batch,
             changes={"only_failed": only_failed},
         )
@@ -160,7 +163,7 @@ def server_resync(*, server: RadiusServer, actor: Any = None) -> list[Job]:
 def server_reconcile(*, server: RadiusServer, actor: Any = None) -> Job:
     """Queue a comparison of this server's synced vouchers with the agent, repairing drift."""
     with transaction.atomic():
-        audit_record(actor=actor, action="radius_server.reconcile", obj=server)
+        audit_record(actor=actor, action=AuditAction.RADIUS_SERVER_RECONCILE, obj=server)
         return job_enqueue(
             kind=RECONCILE_KIND,
             target=server,
@@ -177,7 +180,14 @@ def voucher_set_disabled(*, vouchers: list[Voucher], actor: Any = None) -> Job |
         ids = [v.pk for v in vouchers]
         Voucher.objects.filter(pk__in=ids).update(status=VoucherStatus.DISABLED)
         for voucher in vouchers:
-            audit_record(actor=actor, action="voucher.disable", obj=voucher)
+            audit_record(
+                actor=actor,
+                action=AuditAction.VOUCHER_DISABLE,
+                obj=voucher,
+                changes=audit_changes(
+                    {"status": voucher.status}, {"status": VoucherStatus.DISABLED}
+                ),
+            )
         return _enqueue_removal(vouchers, actor)
 
 
@@ -188,7 +198,7 @@ def voucher_delete(*, vouchers: list[Voucher], actor: Any = None) -> Job | None:
     with transaction.atomic():
         job = _enqueue_removal(vouchers, actor)
         for voucher in vouchers:
-            audit_record(actor=actor, action="voucher.delete", obj=voucher)
+            audit_record(actor=actor, action=AuditAction.VOUCHER_DELETE, obj=voucher)
         Voucher.objects.filter(pk__in=[v.pk for v in vouchers]).delete()
     return job
 
@@ -196,7 +206,7 @@ def voucher_delete(*, vouchers: list[Voucher], actor: Any = None) -> Job | None:
 def batch_delete(*, batch: VoucherBatch, actor: Any = None) -> Job | None:
     with transaction.atomic():
         job = _enqueue_removal(list(batch.vouchers.all()), actor, target=batch)
-        audit_record(actor=actor, action="voucher_batch.delete", obj=batch)
+        audit_record(actor=actor, action=AuditAction.VOUCHER_BATCH_DELETE, obj=batch)
         batch.delete()
     return job
 

@@ -12,7 +12,8 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from radtik.audit.services import audit_record
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
 from radtik.events import publish
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
@@ -273,6 +274,7 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
             raise ValidationError(
                 f"Only failed or cancelled jobs can be retried; this one is {job.status}."
             )
+        previous = job.status
         job.status = JobStatus.QUEUED
         job.attempts = 0
         job.progress = 0
@@ -284,7 +286,12 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
         JobLogLine.objects.create(
             job=job, message=f"retried by {actor.get_username() if actor else 'system'}"
         )
-        audit_record(actor=actor, action="job.retry", obj=job)
+        audit_record(
+            actor=actor,
+            action=AuditAction.JOB_RETRY,
+            obj=job,
+            changes=audit_changes({"status": previous}, {"status": job.status}),
+        )
         job_publish(job, "job.queued")
         _deliver(job, delay=0)
     return job
@@ -295,6 +302,7 @@ def job_cancel(*, job: Job, actor: Any = None) -> Job:
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status in FINISHED_STATUSES:
             raise ValidationError(f"This job has already finished ({job.status}).")
+        previous = job.status
         job.status = JobStatus.CANCELLED
         job.finished_at = timezone.now()
         job.message = "Cancelled"
@@ -302,7 +310,12 @@ def job_cancel(*, job: Job, actor: Any = None) -> Job:
         JobLogLine.objects.create(
             job=job, message=f"cancelled by {actor.get_username() if actor else 'system'}"
         )
-        audit_record(actor=actor, action="job.cancel", obj=job)
+        audit_record(
+            actor=actor,
+            action=AuditAction.JOB_CANCEL,
+            obj=job,
+            changes=audit_changes({"status": previous}, {"status": job.status}),
+        )
         job_publish(job, "job.cancelled")
     return job
 

@@ -120,15 +120,16 @@ def test_suspended_tenant_gets_clear_page_and_api_403(
 
 
 def test_status_change_is_audited(sysadmin_client, tenants):
+    from radtik.audit.choices import AuditAction
     from radtik.audit.models import AuditEntry
 
     beta = tenants["beta"]
     sysadmin_client.post(
         f"/api/tenants/{beta.pk}/status/", {"status": "suspended"}, content_type="application/json"
     )
-    entry = AuditEntry.objects.get(action="tenant.suspended")
+    entry = AuditEntry.objects.get(action=AuditAction.TENANT_SUSPEND)
     assert entry.actor_repr == "root" and entry.object_id == str(beta.pk)
-    assert entry.changes == {"from": "active"}
+    assert entry.changes == {"status": {"old": "active", "new": "suspended"}}
 
 
 def test_bad_status_value_is_a_400(sysadmin_client, tenants):
