@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing.choices import PaymentStatus, Service, SubscriptionStatus, SyncState
+from billing.choices import WITHOUT_ACCESS, PaymentStatus, Service, SubscriptionStatus, SyncState
 from billing.events import payment_publish
 from billing.models import Payment, Subscription
 from billing.selectors import subscription_owner
@@ -209,7 +209,7 @@ def subscription_remove_access(*, subscription: Subscription) -> None:
                 api.ppp_active_remove_by_name(subscription.username)
             else:
                 api.hotspot_active_remove_by_user(subscription.username)
-    Subscription.objects.filter(pk=subscription.pk, status=SubscriptionStatus.EXPIRED).update(
+    Subscription.objects.filter(pk=subscription.pk, status__in=WITHOUT_ACCESS).update(
         cleanup_pending=False,
         radius_state=SyncState.NOT_NEEDED,
         router_state=SyncState.NOT_NEEDED,
@@ -217,10 +217,11 @@ def subscription_remove_access(*, subscription: Subscription) -> None:
 
 
 def subscriptions_cleanup_pending() -> tuple[int, list[str]]:
-    """Remove access of every expired subscription still holding it; errors are collected."""
+    """Remove access of every expired or suspended subscription still holding it; errors are
+    collected."""
     done, errors = 0, []
     pending = Subscription.objects.filter(
-        status=SubscriptionStatus.EXPIRED, cleanup_pending=True
+        status__in=WITHOUT_ACCESS, cleanup_pending=True
     ).select_related("router", "radius_server", "package")
     for subscription in pending:
         try:

@@ -61,6 +61,10 @@ class SubscriptionStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
 
 
+# Statuses whose access is removed from RADIUS and the router (by the expiry job).
+WITHOUT_ACCESS = (SubscriptionStatus.EXPIRED, SubscriptionStatus.SUSPENDED)
+
+
 class SyncState(models.TextChoices):
     PENDING = "pending", "Pending"
     SYNCED = "synced", "Synced"

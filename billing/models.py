@@ -195,6 +195,10 @@ class Subscription(models.Model):
     def __str__(self) -> str:
         return f"{self.username} · {self.package.name}"
 
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must be after the start."})
+
 
 class Payment(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_payment_token, editable=False)

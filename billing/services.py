@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from billing.choices import (
     CREDENTIAL_ALPHABET,
+    EXPIRE_KIND,
     MAC_ADDRESS,
     MAX_CALLBACK_BYTES,
     PROCESS_KIND,
@@ -51,7 +52,9 @@ from radius.models import RadiusServer
 from radius.namespace import username_owners
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
+from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from radtik.writes import fields_update, row_delete
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
@@ -136,6 +139,17 @@ def package_create(*, actor: Any = None, **fields: Any) -> Package:
             changes={k: str(v) for k, v in fields.items()},
         )
     return package
+
+
+def package_update(*, package: Package, actor: Any = None, **fields: Any) -> Package:
+    """Existing subscriptions keep their access until their next payment re-applies it."""
+    return fields_update(obj=package, fields=fields, action=AuditAction.PACKAGE_UPDATE, actor=actor)
+
+
+def package_delete(*, package: Package, actor: Any = None) -> None:
+    if package.payments.exists():
+        raise ValidationError(f"{package} has payments: deactivate it instead.")
+    row_delete(obj=package, action=AuditAction.PACKAGE_DELETE, actor=actor)
 
 
 # -- initiate ------------------------------------------------------------------------------------
@@ -466,7 +480,6 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
     validity = timedelta(seconds=package.validity_seconds)
     router = package.router
     radius_server = package.radius_server or (router.radius_server if router else None)
-    local_router = router if router is not None and router.radius_server_id is None else None
     subscription = (
         Subscription.objects.select_for_update().filter(customer=customer, package=package).first()
     )
@@ -490,11 +503,8 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
         subscription.starts_at, subscription.ends_at = now, now + validity
         action = AuditAction.SUBSCRIPTION_RECONNECT
     subscription.status = SubscriptionStatus.ACTIVE
-    subscription.cleanup_pending = False
     subscription.router, subscription.radius_server = router, radius_server
-    subscription.radius_state = SyncState.PENDING if radius_server else SyncState.NOT_NEEDED
-    subscription.router_state = SyncState.PENDING if local_router else SyncState.NOT_NEEDED
-    subscription.last_error = ""
+    _access_pending(subscription)
     subscription.save()
     audit_record(
         actor=None,
@@ -504,13 +514,89 @@ def subscription_activate(*, customer: Customer, package: Package, now: Any) -> 
             before, {"status": subscription.status, "ends_at": subscription.ends_at}
         ),
     )
-    if local_router is not None:
+    _queue_router_access(subscription)
+    return subscription
+
+
+def _access_pending(subscription: Subscription) -> None:
+    """Its access is (re)written to its RADIUS server and local-user router: mark it pending."""
+    local_router = subscription.router is not None and subscription.router.radius_server_id is None
+    subscription.cleanup_pending = False
+    subscription.radius_state = (
+        SyncState.PENDING if subscription.radius_server_id else SyncState.NOT_NEEDED
+    )
+    subscription.router_state = SyncState.PENDING if local_router else SyncState.NOT_NEEDED
+    subscription.last_error = ""
+
+
+def _queue_router_access(subscription: Subscription, actor: Any = None) -> None:
+    if subscription.router_state == SyncState.PENDING:
         job_enqueue(
             kind=PROVISION_KIND,
             target=subscription,
+            requested_by=actor,
             params={"subscription_id": subscription.pk},
         )
-    return subscription
+
+
+def subscription_update(
+    *,
+    subscription: Subscription,
+    actor: Any = None,
+    status: str | None = None,
+    starts_at: Any = None,
+    ends_at: Any = None,
+) -> Subscription:
+    """An operator's change of dates or status, applied to the network as a payment applies it:
+    still active, its access is written again to RADIUS (by its payment's job) and the router;
+    suspended or expired, it is removed from them (by the expiry job)."""
+    with transaction.atomic():
+        locked = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("router", "package")
+            .get(pk=subscription.pk)
+        )
+        before = {"status": locked.status, "starts_at": locked.starts_at, "ends_at": locked.ends_at}
+        after = {
+            "status": status or locked.status,
+            "starts_at": starts_at or locked.starts_at,
+            "ends_at": ends_at or locked.ends_at,
+        }
+        changes = audit_changes(before, after)
+        if not changes:
+            return locked
+        locked.status, locked.starts_at, locked.ends_at = (
+            after["status"],
+            after["starts_at"],
+            after["ends_at"],
+        )
+        locked.full_clean()
+        granted = locked.status == SubscriptionStatus.ACTIVE and locked.ends_at > timezone.now()
+        payment = locked.payments.filter(status=PaymentStatus.COMPLETED).first()
+        if granted:
+            if locked.radius_server_id and payment is None:
+                raise ValidationError("This subscription has no completed payment to apply.")
+            _access_pending(locked)
+        else:
+            # Past its end while active: the expiry job expires it, then removes its access.
+            locked.cleanup_pending = locked.status != SubscriptionStatus.ACTIVE
+        locked.save()
+        audit_record(
+            actor=actor, action=AuditAction.SUBSCRIPTION_UPDATE, obj=locked, changes=changes
+        )
+        if not granted:
+            job_enqueue(kind=EXPIRE_KIND, target=locked, requested_by=actor)
+            return locked
+        _queue_router_access(locked, actor)
+        if locked.radius_state == SyncState.PENDING:
+            # Settling is done once; the job then writes the subscription's RADIUS user again.
+            job_enqueue(
+                kind=PROCESS_KIND,
+                target=payment,
+                requested_by=actor,
+                params={"payment_id": payment.pk},
+            )
+    return locked
 
 
 def _random(length: int) -> str:
@@ -554,11 +640,16 @@ def payment_query_resolve(*, payment: Payment, client: DarajaClient) -> str:
     return "resolved" if outcome == CallbackOutcome.ACCEPTED else "already resolved"
 
 
-def payments_reconcile_enqueue(*, actor: Any = None, older_than_seconds: float | None = None):
-    """Queue an STK-query pass over pending payments (operators' button, the command)."""
+def payments_reconcile_enqueue(
+    *, actor: Any = None, older_than_seconds: float | None = None, foreground: bool = False
+) -> Job:
+    """Queue an STK-query pass over pending payments (operators' button), or record one for the
+    command to run in the foreground."""
     from billing.choices import RECONCILE_KIND
 
     params = {} if older_than_seconds is None else {"older_than_seconds": older_than_seconds}
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.PAYMENTS_RECONCILE, changes=params)
-        return job_enqueue(kind=RECONCILE_KIND, requested_by=actor, params=params)
+        return job_enqueue(
+            kind=RECONCILE_KIND, requested_by=actor, params=params, foreground=foreground
+        )

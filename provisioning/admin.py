@@ -2,10 +2,11 @@ from django.contrib import admin
 
 from provisioning.models import RouterConfig, RouterInterface
 from provisioning.plan import desired_items, render_script
+from radtik.admin_site import ReadOnlyAdmin
 
 
 @admin.register(RouterConfig)
-class RouterConfigAdmin(admin.ModelAdmin):
+class RouterConfigAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Versions are made by service_config_create (validated) and never edited in place."""
 
     list_display = ["router", "type", "version", "created_by", "created_at"]
@@ -17,20 +18,10 @@ class RouterConfigAdmin(admin.ModelAdmin):
     def script(self, obj: RouterConfig) -> str:
         return render_script(desired_items(obj.config))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RouterInterface)
-class RouterInterfaceAdmin(admin.ModelAdmin):
+class RouterInterfaceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Discovered from the router, never edited here."""
+
     list_display = ["name", "router", "type", "running", "disabled", "discovered_at"]
     list_filter = ["router"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 
 from radius.models import RadiusServer
-from radius.services import radius_server_create
+from radius.services import radius_server_create, radius_server_update
+from radtik.admin_site import form_changes
 
 
 @admin.register(RadiusServer)
@@ -9,9 +10,14 @@ class RadiusServerAdmin(admin.ModelAdmin):
     list_display = ["name", "host", "api_base_url", "active", "created_at"]
     exclude = ["auth_token"]  # generated on creation, shown once, never again
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # its users would stay in RADIUS: deactivate it instead
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            stored, fields = form_changes(form)
+            radius_server_update(server=stored, actor=request.user, **fields)
+            return
         made = radius_server_create(
             name=obj.name, host=obj.host, api_base_url=obj.api_base_url, actor=request.user
         )

@@ -11,6 +11,7 @@ from django.db import transaction
 from radius.models import RadiusServer
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
+from radtik.writes import fields_update
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,10 @@ def radius_server_create(
             changes={"host": host, "api_base_url": api_base_url},
         )
     return ServerCreation(server=server, token=token)
+
+
+def radius_server_update(*, server: RadiusServer, actor: Any = None, **fields: Any) -> RadiusServer:
+    """Its name, addresses, agent token or active flag (a disabled server takes no new batches)."""
+    return fields_update(
+        obj=server, fields=fields, action=AuditAction.RADIUS_SERVER_UPDATE, actor=actor
+    )

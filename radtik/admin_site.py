@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.db import connection
@@ -47,3 +49,55 @@ class RadtikAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return guarded
+
+
+class ReadOnlyAdmin:
+    """Shown, never written here: the model changes only through its services (or not at all).
+    A mixin for ModelAdmins and inlines alike (their permission methods take different args)."""
+
+    actions = None  # no bulk action, the stock "delete selected" included
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Third-party admins that would write around radtik's services: roles replace groups, API
+# tokens come from /api/auth/token/, and django-q's rows are the jobs' broker and schedules.
+READ_ONLY_THIRD_PARTY = (
+    "auth.Group",
+    "authtoken.TokenProxy",
+    "django_q.Schedule",
+    "django_q.Success",
+    "django_q.Failure",
+    "django_q.OrmQ",
+)
+
+
+def lock_third_party_admins(site: admin.AdminSite) -> None:
+    """Re-register the READ_ONLY_THIRD_PARTY admins as read-only versions of themselves."""
+    from django.apps import apps
+
+    for label in READ_ONLY_THIRD_PARTY:
+        model = apps.get_model(label)
+        if not site.is_registered(model):
+            continue
+        original = type(site.get_model_admin(model))
+        site.unregister(model)
+        site.register(model, type(f"ReadOnly{original.__name__}", (ReadOnlyAdmin, original), {}))
+
+
+def form_changes(form) -> tuple[Any, dict[str, Any]]:
+    """The stored row an admin change form edits, and the model fields the form changed.
+
+    ModelAdmin applies the form to the instance before save_model: services want the row as it
+    is and the new values, to validate and record old and new."""
+    instance = form.instance
+    names = {field.name for field in instance._meta.concrete_fields}
+    changed = {name: form.cleaned_data[name] for name in form.changed_data if name in names}
+    return type(instance).objects.get(pk=instance.pk), changed

@@ -1,9 +1,19 @@
 from django.contrib import admin, messages
 
+from radtik.admin_site import ReadOnlyAdmin, form_changes
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
-from routers.services import router_create
+from routers.services import router_create, router_update
 
-READ_ONLY = ["status", "model", "board", "routeros_version", "last_seen", "last_error"]
+# Kept by probing (status, facts) and by the RADIUS service configuration (radius_server).
+READ_ONLY = [
+    "status",
+    "model",
+    "board",
+    "routeros_version",
+    "last_seen",
+    "last_error",
+    "radius_server",
+]
 
 
 @admin.register(Router)
@@ -17,9 +27,14 @@ class RouterAdmin(admin.ModelAdmin):
         # The name is the router's identity and API user name: fixed once created.
         return READ_ONLY + ["api_username"] + (["name"] if obj else [])
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # its configurations, imports and subscriptions hang on it
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            stored, fields = form_changes(form)
+            router_update(router=stored, actor=request.user, **fields)
+            return
         made = router_create(
             name=obj.name,
             host=obj.host,
@@ -37,17 +52,11 @@ class RouterAdmin(admin.ModelAdmin):
         )
 
 
-class ImportedAdmin(admin.ModelAdmin):
+class ImportedAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Imported items are the router's: read them here, change them on the router."""
 
     list_filter = ["router", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IPPool)

@@ -15,6 +15,7 @@ from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from radtik.writes import fields_update
 from routers.bootstrap import api_username, bootstrap_script
 from routers.choices import IMPORT_KIND, PROBE_KIND, REACHED, ImportWhat, RouterStatus
 from routers.events import router_publish
@@ -95,6 +96,11 @@ def router_create(
         )
         job = router_probe_start(router=router, actor=actor)
     return RouterCreation(router=router, token=token, script=_script(router, token), probe_job=job)
+
+
+def router_update(*, router: Router, actor: Any = None, **fields: Any) -> Router:
+    """Connection and probing settings; the name (its API user) and status are not fields here."""
+    return fields_update(obj=router, fields=fields, action=AuditAction.ROUTER_UPDATE, actor=actor)
 
 
 def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:

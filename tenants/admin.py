@@ -2,12 +2,15 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from radtik.admin_site import ReadOnlyAdmin, form_changes
 from tenants import services
 from tenants.forms import TenantCreateForm
 from tenants.models import Domain, Tenant
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(ReadOnlyAdmin, admin.TabularInline):
+    """Made by the tenant's creation job."""
+
     model = Domain
     extra = 0
 
@@ -46,9 +49,14 @@ class TenantAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "slug"] if obj else []
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # suspend it: its schema holds the operator's data
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            stored, fields = form_changes(form)
+            services.tenant_update(tenant=stored, actor=request.user, **fields)
+            return
         # Creation is a background job: the service reserves the slug and enqueues it.
         data = form.cleaned_data
         creation = services.tenant_create(
@@ -65,8 +73,7 @@ class TenantAdmin(admin.ModelAdmin):
         request._tenant_creation = creation
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
+        pass  # no many-to-many fields, and its domains are read-only here
 
     def log_addition(self, request, obj, message):
         return None  # the service wrote the audit record

@@ -20,6 +20,7 @@ from radtik.events import publish
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from radtik.writes import fields_update
 from tenants.accounts.models import Role, User
 from tenants.choices import RESERVED_SLUGS, TenantStatus
 from tenants.models import Domain, Tenant
@@ -160,6 +161,11 @@ def tenant_mark_failed(job: Job) -> None:
     tenant.save(update_fields=["status"])
     audit_record(actor=None, action="tenant.fail", obj=tenant, changes={"error": job.error[:500]})
     publish(None, "tenants", "tenant.failed", _tenant_payload(tenant))
+
+
+def tenant_update(*, tenant: Tenant, actor: Any = None, **fields: Any) -> Tenant:
+    """Its name and contact details (slug, schema and status have services of their own)."""
+    return fields_update(obj=tenant, fields=fields, action=AuditAction.TENANT_UPDATE, actor=actor)
 
 
 def tenant_set_status(*, tenant: Tenant, status: str, actor: Any = None) -> Tenant:

@@ -18,6 +18,7 @@ from radtik.events import publish
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from radtik.tenancy import current_tenant_id
+from radtik.writes import fields_update, row_delete
 from vouchers.choices import MAX_BATCH, SYNC_KIND, SyncStatus, VoucherStatus
 from vouchers.codes import random_codes
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
@@ -46,6 +47,19 @@ def profile_create(*, actor: Any = None, **fields: Any) -> VoucherProfile:
             actor=actor, action=AuditAction.VOUCHER_PROFILE_CREATE, obj=profile, changes=fields
         )
     return profile
+
+
+def profile_update(*, profile: VoucherProfile, actor: Any = None, **fields: Any) -> VoucherProfile:
+    """Vouchers already in RADIUS keep the limits they were sent with until synced again."""
+    return fields_update(
+        obj=profile, fields=fields, action=AuditAction.VOUCHER_PROFILE_UPDATE, actor=actor
+    )
+
+
+def profile_delete(*, profile: VoucherProfile, actor: Any = None) -> None:
+    if profile.batches.exists():
+        raise ValidationError(f"Profile {profile} has voucher batches: delete them first.")
+    row_delete(obj=profile, action=AuditAction.VOUCHER_PROFILE_DELETE, actor=actor)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,19 @@
 from django.contrib import admin
 
+from radtik.admin_site import ReadOnlyAdmin
 from radtik.jobs.models import Job, JobLogLine
 
 
-class JobLogLineInline(admin.TabularInline):
+class JobLogLineInline(ReadOnlyAdmin, admin.TabularInline):
     model = JobLogLine
     extra = 0
-    can_delete = False
     readonly_fields = ["at", "level", "stage", "message"]
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Jobs change through their pages and API (retry, cancel), i.e. radtik.jobs.services."""
+
     list_display = [
         "id",
         "kind",
@@ -26,6 +28,3 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ["target_repr", "error"]
     readonly_fields = [f.name for f in Job._meta.fields]
     inlines = [JobLogLineInline]
-
-    def has_add_permission(self, request):
-        return False

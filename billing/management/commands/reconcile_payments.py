@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from billing.choices import RECONCILE_KIND
+from billing.services import payments_reconcile_enqueue
 from radtik.jobs.context import JobContext
 from radtik.jobs.runner import run_in_foreground
-from radtik.jobs.services import job_enqueue
 from tenants.models import Tenant
 
 
@@ -34,10 +33,8 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant with schema {tenant!r}")
         for schema in schemas:
             with schema_context(schema):
-                job = job_enqueue(
-                    kind=RECONCILE_KIND,
-                    foreground=True,
-                    params={"older_than_seconds": older_than * 60},
+                job = payments_reconcile_enqueue(
+                    older_than_seconds=older_than * 60, foreground=True
                 )
                 outcome = run_in_foreground(job, JobContext(job=job, schema_name=schema))
                 job.refresh_from_db()

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from radius.models import RadiusServer
-from radius.services import radius_server_create
+from radius.services import radius_server_create, radius_server_update
 from tenants.models import Tenant
 from vouchers.models import VoucherProfile
 from vouchers.services import profile_create
@@ -36,10 +36,12 @@ class Command(BaseCommand):
                     api_base_url=options["agent_url"],
                     token=options["agent_token"],
                 )
-            elif server.api_base_url != options["agent_url"]:
-                server.api_base_url = options["agent_url"]
-                server.auth_token = options["agent_token"]
-                server.save(update_fields=["api_base_url", "auth_token"])
+            else:  # a demo restarted its agent on another port or token
+                radius_server_update(
+                    server=server,
+                    api_base_url=options["agent_url"],
+                    auth_token=options["agent_token"],
+                )
             if not VoucherProfile.objects.exists():
                 profile_create(
                     name="1 hour", time_limit=3600, rate_limit="2M/5M", data_limit=1024**3, price=20
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                 base_url=daraja_url,
             )
         else:
-            DarajaSettings.objects.update(base_url=daraja_url)
+            daraja_settings_save(base_url=daraja_url)
         if not Package.objects.exists():
             package_create(
                 name="1 hour",

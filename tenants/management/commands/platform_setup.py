@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from radtik.jobs.periodic import ensure_schedules
 from tenants.accounts.models import User
+from tenants.accounts.services import user_create
 from tenants.choices import TenantStatus
 from tenants.models import Domain, Tenant
 
@@ -42,13 +43,13 @@ class Command(BaseCommand):
             Domain.objects.get_or_create(
                 domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN}
             )
-        if username:
-            user, created = User.objects.get_or_create(
+        if username and not User.objects.filter(username=username).exists():
+            user_create(
                 username=username,
-                defaults={"email": options["admin_email"], "is_staff": True, "is_superuser": True},
+                password=password,
+                email=options["admin_email"],
+                is_staff=True,
+                is_superuser=True,
             )
-            if created:
-                user.set_password(password)
-                user.save()
         ensure_schedules()
         self.stdout.write(f"public schema ready at {settings.BASE_DOMAIN}")

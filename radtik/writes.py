@@ -1,0 +1,33 @@
+"""The shared body of the plain `<entity>_update` / `<entity>_delete` services: validated,
+audited field edits and deletes of one row. Services with rules of their own do not use it."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from radtik.audit.choices import AuditAction
+from radtik.audit.services import audit_changes, audit_record
+
+M = TypeVar("M", bound=models.Model)
+
+
+def fields_update(*, obj: M, fields: dict[str, Any], action: AuditAction, actor: Any) -> M:
+    """Set `fields` on `obj`, validate, save and record what changed (nothing: no write)."""
+    changes = audit_changes({name: getattr(obj, name) for name in fields}, fields)
+    if not changes:
+        return obj
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save()
+        audit_record(actor=actor, action=action, obj=obj, changes=changes)
+    return obj
+
+
+def row_delete(*, obj: models.Model, action: AuditAction, actor: Any) -> None:
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, obj=obj)
+        obj.delete()
