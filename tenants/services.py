@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
@@ -161,6 +161,19 @@ def tenant_mark_failed(job: Job) -> None:
     tenant.save(update_fields=["status"])
     audit_record(actor=None, action="tenant.fail", obj=tenant, changes={"error": job.error[:500]})
     publish(None, "tenants", "tenant.failed", _tenant_payload(tenant))
+
+
+def platform_tenant_ensure(*, domains: set[str], primary: str) -> Tenant:
+    """The public schema's tenant and its domains; idempotent (platform_setup runs each deploy)."""
+    public, _ = Tenant.objects.get_or_create(
+        schema_name=get_public_schema_name(),
+        defaults={"name": "radtik platform", "slug": "platform", "status": TenantStatus.ACTIVE},
+    )
+    for host in domains:
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": public, "is_primary": host == primary}
+        )
+    return public
 
 
 def tenant_update(*, tenant: Tenant, actor: Any = None, **fields: Any) -> Tenant:

@@ -12,8 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from radtik.jobs.periodic import ensure_schedules
 from tenants.accounts.models import User
 from tenants.accounts.services import user_create
-from tenants.choices import TenantStatus
-from tenants.models import Domain, Tenant
+from tenants.services import platform_tenant_ensure
 
 
 class Command(BaseCommand):
@@ -35,14 +34,9 @@ class Command(BaseCommand):
                 raise CommandError("--admin-password: " + " ".join(exc.messages)) from None
         # Shared apps first, then every existing tenant schema (a no-op when up to date).
         call_command("migrate_schemas", interactive=False, verbosity=0)
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public",
-            defaults={"name": "radtik platform", "slug": "platform", "status": TenantStatus.ACTIVE},
+        platform_tenant_ensure(
+            domains={settings.BASE_DOMAIN, "127.0.0.1"}, primary=settings.BASE_DOMAIN
         )
-        for host in {settings.BASE_DOMAIN, "127.0.0.1"}:
-            Domain.objects.get_or_create(
-                domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN}
-            )
         if username and not User.objects.filter(username=username).exists():
             user_create(
                 username=username,
