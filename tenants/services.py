@@ -157,9 +157,18 @@ def tenant_mark_failed(job: Job) -> None:
     tenant = Tenant.objects.filter(pk=job.params.get("tenant_id")).first()
     if tenant is None:
         return
+    previous = tenant.status
     tenant.status = TenantStatus.FAILED
     tenant.save(update_fields=["status"])
-    audit_record(actor=None, action="tenant.fail", obj=tenant, changes={"error": job.error[:500]})
+    audit_record(
+        actor=None,
+        action=AuditAction.TENANT_FAIL,
+        obj=tenant,
+        changes={
+            **audit_changes({"status": previous}, {"status": tenant.status}),
+            "error": job.error[:500],
+        },
+    )
     publish(None, "tenants", "tenant.failed", _tenant_payload(tenant))
 
 

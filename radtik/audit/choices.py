@@ -9,6 +9,7 @@ class AuditAction(models.TextChoices):
     # platform
     TENANT_CREATE = "tenant.create", "Tenant created"
     TENANT_ACTIVATE = "tenant.activate", "Tenant ready"
+    TENANT_FAIL = "tenant.fail", "Tenant creation failed"
     TENANT_UPDATE = "tenant.update", "Tenant changed"
     TENANT_SUSPEND = "tenant.suspend", "Tenant suspended"
     TENANT_REACTIVATE = "tenant.reactivate", "Tenant reactivated"
