@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing import selectors
-from billing.events import portal_context
 from billing.forms import DarajaSettingsForm
+from billing.fragments import portal_context
 from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback
 from billing.mpesa import CALLBACK_ACK
 from billing.services import (

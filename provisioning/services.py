@@ -9,9 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 
 from provisioning.config import validate_service_config
 from provisioning.models import RouterConfig, RouterInterface
@@ -25,12 +23,14 @@ from radtik.jobs.services import job_enqueue
 from radtik.tenancy import current_tenant_id
 from routers.choices import RouterStatus
 from routers.connection import router_session
+from routers.events import router_topic
 from routers.models import Router
 
 DEPLOY_KIND = "provisioning.deploy"
 DISCOVER_KIND = "provisioning.discover"
 PLAN_KIND = "provisioning.plan"
 REACHABLE = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.FAILED)
+SECTIONS = ("hotspot", "pppoe")  # the services that run on chosen interfaces
 
 
 def router_interfaces(*, router: Router) -> list[RouterInterface]:
@@ -95,34 +95,25 @@ def discovery_gave_up(job: Job) -> None:
 
 
 def publish_interfaces(router: Router, *, error: str = "") -> None:
-    """Stage 3's table and stage 4's interface selects, swapped in on the open router page (the
-    selects keep the saved configuration's choices)."""
+    """Tell the router's page what discovery found (provisioning.fragments renders stage 3's
+    table and stage 4's selects, which keep the saved configuration's choices)."""
     interfaces = router_interfaces(router=router)
     config = router.configs.first()
     saved = config.config if config else {}
-    context = {
-        "router": router,
-        "interfaces": interfaces,
-        "interfaces_stale": interfaces_stale(router),
-        "discovery_error": error[:500],
-    }
-    html = render_to_string("provisioning/partials/interfaces.html", context)
-    for section in ("hotspot", "pppoe"):
-        selected = saved.get(section, {}).get("interfaces", [])
-        html += render_to_string(
-            "provisioning/partials/interface_select.html",
-            {**context, "section": section, "selected": selected},
-        )
-    hint = "" if interfaces else "Pick interfaces once discovery (stage 3) has found them."
-    html += format_html('<p id="router-{}-interfaces-hint" class="muted">{}</p>', router.pk, hint)
     payload = {
         "router_id": router.pk,
-        "interfaces": [{"name": i.name, "type": i.type, "running": i.running} for i in interfaces],
+        "interfaces": [
+            {"name": i.name, "type": i.type, "running": i.running, "disabled": i.disabled}
+            for i in interfaces
+        ],
+        "discovered_at": interfaces[0].discovered_at.isoformat() if interfaces else None,
+        "stale": interfaces_stale(router),
+        "selected": {
+            section: saved.get(section, {}).get("interfaces", []) for section in SECTIONS
+        },
         "error": error[:500],
     }
-    publish(
-        current_tenant_id(), f"router.{router.pk}", "RouterInterfacesDiscovered", payload, html=html
-    )
+    publish(current_tenant_id(), router_topic(router), "RouterInterfacesDiscovered", payload)
 
 
 def plan_run(ctx: JobContext) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Events go out after the surrounding transaction commits, to the Channels group
 `tenant.<id>.<topic>` (or `system.<topic>` for platform events, tenant=None). Payloads are plain
-JSON, with phone numbers and e-mail addresses masked and secret-looking keys dropped.
+JSON, with phone numbers and e-mail addresses masked and secret-looking keys dropped. Events are
+data: the HTML htmx pages swap in is rendered from them at the edge (radtik.realtime.fragments).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import logging
 import os
 import re
 import threading
+import uuid
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name
 
 logger = logging.getLogger(__name__)
 
@@ -54,23 +57,27 @@ def mask_payload(value: Any) -> Any:
     return value
 
 
-def publish(
-    tenant: Any | None, topic: str, event: str, payload: dict | None = None, *, html: str = ""
-) -> None:
+def publish(tenant: Any | None, topic: str, event: str, payload: dict | None = None) -> None:
     """Send `event` to the topic's group once the current transaction commits.
 
-    `tenant` is a Tenant, a tenant id, or None for platform (system) events. `html` is an optional
-    server-rendered fragment (hx-swap-oob) for HTMX pages.
+    `tenant` is a Tenant, a tenant id (the one whose schema the caller is in), or None for
+    platform (system) events. The message's `id` lets the edge render it once per process, in
+    `schema`, the schema its data lives in.
     """
-    if getattr(tenant, "schema_name", None) == "public":
+    if getattr(tenant, "schema_name", None) == get_public_schema_name():
         tenant = None
     tenant_id = getattr(tenant, "pk", tenant)
+    if tenant_id is None:
+        schema = get_public_schema_name()
+    else:
+        schema = getattr(tenant, "schema_name", None) or connection.schema_name
     message = {
         "type": EVENT_TYPE,
+        "id": uuid.uuid4().hex,
+        "schema": schema,
         "topic": topic,
         "event": event,
         "payload": mask_payload(payload or {}),
-        "html": html,
     }
     json.dumps(message)  # fail loudly here, not in the channel layer, on a non-JSON payload
     group = group_name(tenant_id, topic)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.loader import render_to_string
-
 from radtik.events import publish
 from radtik.tenancy import current_tenant_id
 from routers.models import Router
@@ -30,11 +28,7 @@ def router_payload(router: Router) -> dict[str, Any]:
 
 
 def router_publish(router: Router, event: str) -> None:
-    """JSON for API clients; for pages, the badge and facts that replace theirs by id (the
-    router page also gets its next-step line)."""
+    """Tell the router list and the router's page (routers.fragments renders their HTML)."""
     payload = router_payload(router)
-    for topic, with_next in ((ROUTERS_TOPIC, False), (router_topic(router), True)):
-        html = render_to_string(
-            "routers/partials/router_event.html", {"router": router, "with_next": with_next}
-        )
-        publish(current_tenant_id(), topic, event, payload, html=html)
+    for topic in (ROUTERS_TOPIC, router_topic(router)):
+        publish(current_tenant_id(), topic, event, payload)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from radius.models import RadiusServer
@@ -258,5 +257,4 @@ def publish_batch(batch: VoucherBatch, *, job: Job | None = None) -> None:
     payload: dict[str, Any] = {"batch": batch.pk, "counts": counts}
     if job is not None:
         payload["job"] = {"id": job.pk, "progress": job.progress, "status": job.status}
-    html = render_to_string("vouchers/partials/counts.html", {"batch": batch, "counts": counts})
-    publish(current_tenant_id(), f"vouchers.batch.{batch.pk}", "batch.counts", payload, html=html)
+    publish(current_tenant_id(), f"vouchers.batch.{batch.pk}", "batch.counts", payload)

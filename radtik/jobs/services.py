@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from radtik.audit.choices import AuditAction
@@ -344,19 +343,12 @@ def job_publish(
     """Push a job change to `job.<id>` (its own page) and, with `list_too`, to `jobs` (every job
     of the tenant).
 
-    JSON clients read the payload; HTMX pages swap the rendered fragments by id.
+    JSON clients read the payload; HTMX pages swap the fragments radtik.jobs.fragments makes of it.
     """
     tenant_id = current_tenant_id()
     payload = job_payload(job)
     if line:
-        payload["line"] = line
-        payload["level"] = level
-    html = render_to_string("jobs/partials/status.html", {"job": job})
-    if line:
-        html += render_to_string(
-            "jobs/partials/log_line.html",
-            {"job": job, "line": line, "level": level, "at": timezone.now()},
-        )
+        payload.update(line=line, level=level, at=timezone.now().isoformat())
     if list_too:
-        publish(tenant_id, "jobs", event, payload, html=html)
-    publish(tenant_id, f"job.{job.pk}", event, payload, html=html)
+        publish(tenant_id, "jobs", event, payload)
+    publish(tenant_id, f"job.{job.pk}", event, payload)

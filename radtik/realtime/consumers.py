@@ -3,7 +3,7 @@
 Topics: `jobs`, `job.42`, … are relative to the connection's tenant. A system admin (base domain)
 names groups in full: `tenant.7.jobs`, `system.tenants`. Tenant users may only name their own.
 Messages: JSON `{"type": "event", "topic", "event", "payload"}` or, with ?format=html, the
-server-rendered fragment for htmx's ws extension.
+fragment rendered here from the event (radtik.realtime.fragments) for htmx's ws extension.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from channels.layers import BaseChannelLayer
 
 from radtik.events import group_name
 from radtik.realtime.auth import Peer, Refused, is_portal_topic, resolve_peer
+from radtik.realtime.fragments import fragment_html
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def radtik_event(self, message: dict) -> None:
         if self.html:
-            if message.get("html"):
-                await self.send(text_data=message["html"])
+            if html := await fragment_html(message):
+                await self.send(text_data=html)
             return
         await self.send_json(
             {

@@ -26,6 +26,7 @@ from radtik.events import group_name
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
 from radtik.jobs.services import job_enqueue
+from radtik.realtime.fragments import fragment_render
 from routers.models import Router
 from tests.billing.test_payment_services import callback, post_callback
 from tests.support.events import GroupListener
@@ -222,7 +223,7 @@ def give_up(tenants, operator, job: Job, payment: Payment, capture, event: str) 
     assert listed["status"] == "completed"
     assert listed["status_reason"].startswith("Paid, but access could not be set up")
     assert "could not be set up" in heard.wait_for(event, topic="payments")["payload"]["reason"]
-    portal = heard.wait_for(event, topic=payment.topic)["html"]
+    portal = fragment_render(heard.wait_for(event, topic=payment.topic))
     assert "data-password" not in portal and "could not set up your access" in portal
 
 
@@ -269,7 +270,8 @@ def test_payment_whose_radius_write_gives_up_shows_why_and_a_retry_grants_access
     assert subscription["radius_state"] == "synced"
     assert agent.call("GET", f"/users/{subscription['username']}").status_code == 200
     assert operator.get(f"/api/payments/{payment.pk}/").json()["status_reason"] == ""
-    assert "data-password" in heard.wait_for("payment.completed", topic=payment.topic)["html"]
+    completed = heard.wait_for("payment.completed", topic=payment.topic)
+    assert "data-password" in fragment_render(completed)
 
 
 @pytest.mark.django_db

@@ -239,9 +239,8 @@ def test_the_open_router_page_gets_the_interfaces_once_discovered(
 
     events, html = asyncio.run(scenario())
     assert [m["event"] for m in events][:2] == ["RouterConnected", "RouterStatusUpdated"]
-    assert {"name": "ether1", "type": "ether", "running": True} in events[-1]["payload"][
-        "interfaces"
-    ]
+    found = {i["name"]: i for i in events[-1]["payload"]["interfaces"]}
+    assert {"name": "ether1", "type": "ether", "running": True}.items() <= found["ether1"].items()
     assert "<td>ether1</td>" in html
     select = html.split(f'id="router-{router_id}-hotspot-interfaces"')[1].split("</select>")[0]
     assert '<option value="ether2">' in select
