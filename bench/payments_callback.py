@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import signal
 import statistics
@@ -39,9 +38,8 @@ from bench import scratch  # noqa: E402  (first: it points Django at the scratch
 from radtik.webserver import default_processes  # noqa: E402
 
 ROOT = scratch.ROOT
-# Production-like request path: no per-query debug bookkeeping. One key for every process.
+# Production-like request path: no per-query debug bookkeeping (bench.scratch sets the keys).
 os.environ["DEBUG"] = "0"
-os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(40)
 os.environ.setdefault("RADTIK_WORKERS", "4")
 os.environ["RADTIK_CHANNEL_PREFIX"] = f"bench{uuid.uuid4().hex[:6]}"
 RATE = int(os.environ.get("BENCH_RATE", "200"))

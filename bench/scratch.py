@@ -7,6 +7,7 @@ Import it before anything touches Django settings: it points DATABASE_URL at the
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -25,6 +26,10 @@ os.environ["DATABASE_URL"] = f"{SERVER}/{NAME}"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ["DJANGO_SETTINGS_MODULE"] = "radtik.settings"
 os.environ.setdefault("RADTIK_CHANNEL_PREFIX", f"bench-{NAME}")
+# A scratch database gets scratch keys; the bench speaks plain http on loopback.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("TLS", "0")
 
 
 def _server():

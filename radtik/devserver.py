@@ -1,6 +1,7 @@
 """`make run`: the whole product on one machine.
 
-Embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, migrations, a system admin,
+Keys generated once into .data/keys.json (unless given in the environment), DEBUG on,
+embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, migrations, a system admin,
 the demo tenant `acme`, then daphne (HTTP + websockets, radtik.webserver: one process per core)
 and the task clusters until Ctrl-C.
 """
@@ -66,6 +67,21 @@ def _credentials() -> dict[str, str]:
     return creds
 
 
+def _keys() -> dict[str, str]:
+    """The dev keys, generated once into .data/keys.json: never a key from the repository."""
+    path = DATA_DIR / "keys.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    keys = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(50),
+    }
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys, indent=2))
+    path.chmod(0o600)
+    return keys
+
+
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False)
 
@@ -88,6 +104,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores it
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "radtik.settings")
+    env.setdefault("DEBUG", "1")  # a developer's machine: tracebacks and static files
+    for name, value in _keys().items():
+        env.setdefault(name, value)  # keys given in the environment win
     port = env.setdefault("PORT", "8000")
     print(_servers(env), flush=True)
     creds = _credentials()

@@ -19,18 +19,59 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-# A fixed dev key keeps sessions valid across restarts; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-radtik-0000000000000000")
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", SECRET_KEY)
-# django-fernet-encrypted-fields derives its Fernet key from SALT_KEY (+ SECRET_KEY).
-SALT_KEY = [FIELD_ENCRYPTION_KEY]
+# Off unless asked: with DEBUG on, anyone sees the URL list on a 404 and the settings on a 500.
+# `make run` asks (radtik.devserver).
+DEBUG = env_bool("DEBUG", False)
+# No default keys: a key in the repository would decrypt every deployment's secrets. `make run`
+# generates both once into .data/keys.json; every other start must be given them.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+if not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
+    sys.exit(
+        "radtik needs SECRET_KEY and FIELD_ENCRYPTION_KEY in the environment (`make run` generates "
+        "them into .data/keys.json); generate each with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+# Rotation: the new key in SECRET_KEY / FIELD_ENCRYPTION_KEY, the old ones here (comma-separated)
+# until `manage.py reencrypt_fields` has run. Sessions signed with an old SECRET_KEY stay valid.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
+FIELD_ENCRYPTION_KEY_FALLBACKS = env_list("FIELD_ENCRYPTION_KEY_FALLBACKS", "")
+# django-fernet-encrypted-fields derives one Fernet key per (SECRET_KEY or fallback, SALT_KEY)
+# pair: it encrypts with the first (both current keys) and decrypts with any.
+SALT_KEY = [FIELD_ENCRYPTION_KEY, *FIELD_ENCRYPTION_KEY_FALLBACKS]
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
+# Every tenant is served at <slug>.BASE_DOMAIN (tenants.services.tenant_domain).
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f".{BASE_DOMAIN},{BASE_DOMAIN},127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))
 
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    sys.exit("SECRET_KEY must be set when DEBUG is off")
+# TLS (on unless DEBUG): served over https behind a proxy (nginx) that terminates TLS and sets
+# X-Forwarded-Proto. Plain http then redirects, cookies are https-only, browsers get HSTS.
+TLS = env_bool("TLS", not DEBUG)
+if TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # tenants are subdomains of BASE_DOMAIN
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Submitting BASE_DOMAIN to the browsers' preload list is the operator's choice (HSTS_PRELOAD=1).
+SILENCED_SYSTEM_CHECKS = [] if env_bool("HSTS_PRELOAD", False) else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+# django-csp: scripts and styles from this site only (inline <style> allowed: the captive portal
+# and voucher sheets carry theirs); websockets to the same host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # ---------------------------------------------------------------- servers
 if "DATABASE_URL" not in os.environ:
@@ -127,6 +168,7 @@ AUTH_USER_MODEL = "accounts.User"
 MIDDLEWARE = [
     "tenants.middleware.RadtikTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

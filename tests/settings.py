@@ -1,6 +1,7 @@
 """Test settings: the machine's PostgreSQL and Redis unless DATABASE_URL / REDIS_URL say else."""
 
 import os
+import secrets
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/radtik")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -10,6 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ.setdefault("RADTIK_CHANNEL_PREFIX", f"radtik-test-{os.getpid()}")
 # Probing sweeps tick faster than in production: tests use 1 s probe intervals.
 os.environ.setdefault("ROUTER_PROBE_TICK", "0.3")
+# Keys made per run (inherited by the processes the tests start): none is ever committed.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(50))
+# Test servers speak plain http on loopback (production settings default to TLS).
+os.environ.setdefault("TLS", "0")
 
 from radtik.settings import *  # noqa: E402,F403
 

@@ -1,0 +1,124 @@
+"""Production defaults: no key from the repository, DEBUG only when asked, `check --deploy` clean,
+and keys that rotate without losing a stored secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+import requests
+from django_tenants.utils import schema_context
+
+from tests.support.processes import ROOT, process_env
+
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "radtik.settings"}
+
+
+def run(code_or_args: str | list[str], **env: str) -> subprocess.CompletedProcess:
+    """A fresh process on the production settings, with `env` (a None value unsets it)."""
+    args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
+    environ = {k: v for k, v in process_env(**PRODUCTION).items() if k not in ("DEBUG", "TLS")}
+    for name, value in env.items():
+        environ.pop(name, None) if value is None else environ.__setitem__(name, value)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+SHOW_DEBUG = (
+    "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
+def test_a_start_without_both_keys_is_refused(missing):
+    out = run(SHOW_DEBUG, **{missing: None})
+    assert out.returncode != 0
+    assert "SECRET_KEY and FIELD_ENCRYPTION_KEY" in out.stderr
+
+
+def test_debug_is_off_unless_asked():
+    assert run(SHOW_DEBUG).stdout.strip() == "False"
+    assert run(SHOW_DEBUG, DEBUG="1").stdout.strip() == "True"
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    out = run(
+        # The deployment checks (tag security); the API schema's own warnings are not settings.
+        ["manage.py", "check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=secrets.token_urlsafe(50),
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+
+
+def test_anonymous_404_and_pages_carry_no_debug_and_a_csp(daphne_server, tenants):
+    """The test server runs the default settings (DEBUG unset), as production does."""
+    base = f"http://127.0.0.1:{daphne_server}"
+    missing = requests.get(f"{base}/no-such-page/", headers={"Host": "alpha.localhost"}, timeout=30)
+    assert missing.status_code == 404
+    assert "URLconf" not in missing.text and "radtik.urls" not in missing.text
+    login = requests.get(f"{base}/login/", headers={"Host": "alpha.localhost"}, timeout=30)
+    assert "script-src 'self'" in login.headers["Content-Security-Policy"]
+
+
+def test_rotated_keys_still_decrypt_and_reencrypt_moves_every_secret_to_the_new_keys(live_db):
+    from provisioning.models import RouterConfig
+    from radtik.crypto import decrypt, encrypt
+    from routers.models import Router
+
+    with schema_context("alpha"):
+        router = Router.objects.create(
+            name="rot-1", host="10.9.0.1", api_username="radtik", api_password="router-pw-1"
+        )
+        config = RouterConfig.objects.create(
+            router=router, version=1, config={"radius": {"secret_encrypted": encrypt("shh-123")}}
+        )
+    old = {"SECRET_KEY": os.environ["SECRET_KEY"], "FIELD": os.environ["FIELD_ENCRYPTION_KEY"]}
+    new = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(50),
+    }
+    read_back = (
+        "import django; django.setup();"
+        "from django_tenants.utils import schema_context;"
+        "from routers.models import Router; from provisioning.models import RouterConfig;"
+        "from radtik.crypto import decrypt\n"
+        "with schema_context('alpha'):\n"
+        f"    print(Router.objects.get(pk={router.pk}).api_password,"
+        f" decrypt(RouterConfig.objects.get(pk={config.pk}).config['radius']['secret_encrypted']))"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "tests.settings", "TLS": "0"}
+
+    # New keys alone cannot open what the old ones wrote: the command says what to do.
+    refused = run(["manage.py", "reencrypt_fields"], **env, **new)
+    assert refused.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY_FALLBACKS" in refused.stderr and "routers_router" in refused.stderr
+
+    # With the old keys as fallbacks, reads work at once and the command re-encrypts.
+    fallbacks = {
+        "SECRET_KEY_FALLBACKS": old["SECRET_KEY"],
+        "FIELD_ENCRYPTION_KEY_FALLBACKS": old["FIELD"],
+    }
+    assert run(read_back, **env, **new, **fallbacks).stdout.split() == ["router-pw-1", "shh-123"]
+    rotated = run(["manage.py", "reencrypt_fields"], **env, **new, **fallbacks)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "alpha: 2 values re-encrypted" in rotated.stdout
+
+    # Now the new keys alone read everything, and the old keys read nothing.
+    assert run(read_back, **env, **new).stdout.split() == ["router-pw-1", "shh-123"]
+    with schema_context("alpha"):
+        stored = RouterConfig.objects.get(pk=config.pk).config["radius"]["secret_encrypted"]
+    from cryptography.fernet import InvalidToken
+
+    with pytest.raises(InvalidToken):
+        decrypt(stored)
