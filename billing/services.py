@@ -37,6 +37,7 @@ from billing.choices import (
 )
 from billing.events import payment_publish
 from billing.inbox import inbox_waiting, inbox_wake
+from billing.login_links import portal_login_url
 from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa import (
     CallbackParseError,
@@ -187,9 +188,7 @@ def payment_initiate(
             phone=phone,
             amount=package.price,
             mac_address=mac_address.upper().replace("-", ":"),
-            login_url=login_url
-            if login_url.startswith(("http://", "https://"))
-            else config.hotspot_login_url,
+            login_url=portal_login_url(requested=login_url, default=config.hotspot_login_url),
         )
         audit_record(
             actor=None,

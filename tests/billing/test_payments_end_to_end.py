@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa.simulator.callbacks import callback_body
+from provisioning.models import RouterConfig
 from radius.services import radius_server_create
 from radtik.jobs.models import Job
 from radtik.jobs.periodic import redeliver_stuck_jobs
@@ -83,6 +84,10 @@ def shop(
             api_port=routeros_router.port,
             api_username="admin",
             api_password="admin",
+        )
+        # The hotspot the portal's link-login-only names (billing.login_links accepts only these).
+        RouterConfig.objects.create(
+            router=router, version=1, config={"hotspot": {"gateway": "10.5.50.1"}}
         )
         DarajaSettings.objects.create(
             shortcode=creds.shortcode,
