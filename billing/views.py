@@ -23,6 +23,7 @@ from billing.services import (
     payment_initiate,
 )
 from radtik.permissions import role_required
+from radtik.throttling import PaymentInitiateThrottle, throttled_for
 from tenants.accounts.models import Role
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ def portal(request: HttpRequest) -> HttpResponse:
         "errors": {},
         "values": request.POST,
     }
+    wait = throttled_for(PaymentInitiateThrottle(), request) if request.method == "POST" else None
+    if wait:
+        context["errors"] = {"general": [f"Too many attempts from your network: try in {wait} s."]}
+        return render(request, "billing/portal.html", context, status=429)
     if request.method == "POST":
         try:
             payment = payment_initiate(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -133,7 +134,8 @@ SHARED_APPS = [
     "radtik.apps.AdminConfig",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "django_htmx",
     "channels",
@@ -150,7 +152,9 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "radtik.apps.AdminConfig",
-    "rest_framework.authtoken",
+    # Per schema, like users: a tenant's API tokens and failed logins live beside its users.
+    "knox",
+    "axes",
     "tenants.accounts",
     "radtik.jobs",
     "radtik.audit",
@@ -176,6 +180,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
 
 TEMPLATES = [
@@ -204,6 +209,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Proxies in front of radtik (nginx: 1 with TLS): client addresses come from X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1" if TLS else "0"))
+# Login lockout (/login/, /admin/login/, /api/auth/token/): LOGIN_FAILURE_LIMIT wrong passwords
+# for one user from one address lock that pair for LOGIN_LOCKOUT_MINUTES. Per pair, so nobody
+# locks a real admin out from elsewhere.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "radtik.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "radtik.lockout.lockout_response"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -221,7 +242,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: URLs typed without
 # ---------------------------------------------------------------- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["radtik.permissions.RolePermission"],
@@ -229,6 +250,22 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "radtik.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+}
+# API tokens (django-rest-knox): stored as digests, sent as `Authorization: Token <token>`, valid
+# until revoked unless API_TOKEN_TTL_HOURS is set.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": (
+        timedelta(hours=int(os.environ["API_TOKEN_TTL_HOURS"]))
+        if os.environ.get("API_TOKEN_TTL_HOURS")
+        else None
+    ),
+}
+# Per client address (radtik/throttling.py). A hotspot's customers share its public address.
+THROTTLE_RATES = {
+    "auth-token": os.environ.get("THROTTLE_AUTH_TOKEN", "20/min"),
+    "portal-initiate": os.environ.get("THROTTLE_PORTAL_INITIATE", "30/min"),
+    "portal-status": os.environ.get("THROTTLE_PORTAL_STATUS", "300/min"),
 }
 SPECTACULAR_SETTINGS = {"TITLE": "radtik API", "VERSION": "1.0.0"}
 
@@ -238,6 +275,15 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # A prefix per deployment (or test run) keeps groups apart on a shared Redis.
         "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("RADTIK_CHANNEL_PREFIX", "asgi")},
+    }
+}
+
+# Shared by every web process: API throttle counts.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("RADTIK_CHANNEL_PREFIX", "radtik"),
     }
 }
 
@@ -297,5 +343,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": "WARNING"}},
+    # django-axes logs every login failure and its start at INFO; lockouts are WARNING.
+    "loggers": {"django_q": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

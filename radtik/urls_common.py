@@ -3,9 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from radtik.auth_token import ObtainToken
 from radtik.jobs import views as job_views
 from radtik.jobs.api.views import JobViewSet
 
@@ -27,7 +27,7 @@ urlpatterns = [
     path("jobs/", job_views.job_list, name="job-list"),
     path("jobs/<int:pk>/", job_views.job_page, name="job-page"),
     path("jobs/<int:pk>/retry/", job_views.job_retry, name="job-retry"),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", ObtainToken.as_view(), name="api-token"),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

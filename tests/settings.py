@@ -16,6 +16,10 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(50))
 # Test servers speak plain http on loopback (production settings default to TLS).
 os.environ.setdefault("TLS", "0")
+# Every test client and server speaks from 127.0.0.1: production's per-address rates would throttle
+# unrelated tests; the throttle tests set their own.
+for scope in ("AUTH_TOKEN", "PORTAL_INITIATE", "PORTAL_STATUS"):
+    os.environ.setdefault(f"THROTTLE_{scope}", "10000/min")
 
 from radtik.settings import *  # noqa: E402,F403
 

@@ -16,6 +16,7 @@ from billing.api.serializers import (
 )
 from billing.models import Customer, Package, Payment
 from radtik.api import accepted
+from radtik.throttling import PaymentInitiateThrottle, PaymentStatusThrottle
 from tenants.accounts.models import Role
 
 
@@ -66,7 +67,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={202: PaymentPublicSerializer, 502: PaymentPublicSerializer},
     )
     @action(
-        detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[]
+        detail=False,
+        methods=["post"],
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        throttle_classes=[PaymentInitiateThrottle],
     )
     def initiate(self, request):
         """Public: send an STK push. Watch `payment.<token>` on /ws/ or poll the status URL."""
@@ -87,6 +92,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         methods=["get"],
         permission_classes=[AllowAny],
         authentication_classes=[],
+        throttle_classes=[PaymentStatusThrottle],
         url_path=r"status/(?P<token>[A-Za-z0-9_-]{20,64})",
     )
     def by_token(self, request, token: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from billing.models import Package
 from routers.models import Router
@@ -24,8 +24,8 @@ def package_data(tenants) -> dict:
 
 def token_client(user) -> Client:
     with schema_context("alpha"):
-        token = Token.objects.create(user=user)
-    return Client(HTTP_HOST="alpha.localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user=user)
+    return Client(HTTP_HOST="alpha.localhost", HTTP_AUTHORIZATION=f"Token {token}")
 
 
 @pytest.mark.parametrize("role", ["viewer", "operator"])

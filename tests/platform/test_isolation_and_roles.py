@@ -2,7 +2,7 @@
 
 import pytest
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from radtik.jobs.models import Job
 
@@ -40,11 +40,11 @@ def test_alpha_token_is_unknown_on_beta(alpha_admin, beta_failed_job):
     from django.test import Client
 
     with schema_context("alpha"):
-        token = Token.objects.create(user=alpha_admin)
-    on_beta = Client(HTTP_HOST="beta.localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user=alpha_admin)
+    on_beta = Client(HTTP_HOST="beta.localhost", HTTP_AUTHORIZATION=f"Token {token}")
     response = on_beta.get(f"/api/jobs/{beta_failed_job.pk}/")
     assert response.status_code == 401
-    on_alpha = Client(HTTP_HOST="alpha.localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
+    on_alpha = Client(HTTP_HOST="alpha.localhost", HTTP_AUTHORIZATION=f"Token {token}")
     assert on_alpha.get("/api/jobs/").status_code == 200
     # Alpha's own list never contains beta's job, even with its id.
     assert on_alpha.get(f"/api/jobs/{beta_failed_job.pk}/").status_code == 404

@@ -1,7 +1,6 @@
 """System admins create and manage tenants; bad input gets a clear 4xx."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from radtik.jobs.models import Job
 from tenants.models import Tenant
@@ -111,12 +110,10 @@ def test_suspended_tenant_gets_clear_page_and_api_403(
     )
     assert response.status_code == 200 and response.json()["status"] == "suspended"
     user = make_user("alpha", "op", role="operator")
-    token = Token.objects.using("default")
     page = tenant_client("alpha", user).get("/")
     assert page.status_code == 403 and b"This account is suspended" in page.content
     api = tenant_client("alpha", user).get("/api/jobs/")
     assert api.status_code == 403 and "suspended" in api.json()["detail"]
-    del token
 
 
 def test_status_change_is_audited(sysadmin_client, tenants):
