@@ -18,6 +18,13 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def schema_without_slashless_twins(endpoints: list) -> list:
+    """drf-spectacular hook: a path served with and without its trailing slash (POST
+    /api/payments/initiate, as documented for kiosks) is one operation, described once."""
+    paths = {path for path, *_ in endpoints}
+    return [e for e in endpoints if e[0].endswith("/") or f"{e[0]}/" not in paths]
+
+
 def accepted(job, request, **extra) -> Response:
     """The answer of every async endpoint: 202, the job id and where to watch it."""
     from radtik.jobs.api.serializers import JobSerializer

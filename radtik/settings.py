@@ -267,7 +267,21 @@ THROTTLE_RATES = {
     "portal-initiate": os.environ.get("THROTTLE_PORTAL_INITIATE", "30/min"),
     "portal-status": os.environ.get("THROTTLE_PORTAL_STATUS", "300/min"),
 }
-SPECTACULAR_SETTINGS = {"TITLE": "radtik API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "radtik API",
+    "VERSION": "1.0.0",
+    "PREPROCESSING_HOOKS": ["radtik.api.schema_without_slashless_twins"],
+    # One name per choice set: several serializers have a `status`, and two fields share SyncState.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "radtik.jobs.choices.JobStatus",
+        "RouterStatusEnum": "routers.choices.RouterStatus",
+        "VoucherStatusEnum": "vouchers.choices.VoucherStatus",
+        "VoucherSyncStatusEnum": "vouchers.choices.SyncStatus",
+        "PaymentStatusEnum": "billing.choices.PaymentStatus",
+        "SubscriptionStatusEnum": "billing.choices.SubscriptionStatus",
+        "SyncStateEnum": "billing.choices.SyncState",
+    },
+}
 
 # ---------------------------------------------------------------- realtime
 CHANNEL_LAYERS = {

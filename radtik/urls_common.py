@@ -2,6 +2,8 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -13,6 +15,7 @@ from radtik.jobs.api.views import JobViewSet
 class SchemaView(SpectacularAPIView):
     """The schema of the domain asked: the public API on the base domain, the tenant API else."""
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})  # as SpectacularAPIView.get says
     def get(self, request, *args, **kwargs):
         self.urlconf = getattr(request, "urlconf", None)
         return super().get(request, *args, **kwargs)
