@@ -46,40 +46,43 @@ def _servers(env: dict[str, str]) -> str:
     return "servers: " + " · ".join(described)
 
 
-def _credentials() -> dict[str, str]:
-    """Dev credentials, generated once and kept under .data/ so every run can print them."""
-    path = DATA_DIR / "credentials.json"
-    creds = json.loads(path.read_text()) if path.exists() else {}
-    defaults = {
-        "system_admin": "admin",
-        "system_password": secrets.token_urlsafe(9),
-        "tenant_admin": "admin",
-        "tenant_password": secrets.token_urlsafe(9),
-        "agent_token": secrets.token_urlsafe(24),
-        "router_admin_password": secrets.token_urlsafe(9),
-    }
-    if all(key in creds for key in defaults):
-        return creds
-    creds = {**defaults, **creds}
+def _kept(filename: str, defaults: dict[str, str]) -> dict[str, str]:
+    """Values generated once and kept under .data/ (mode 600), so every run reuses them."""
+    path = DATA_DIR / filename
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    if all(key in kept for key in defaults):
+        return kept
+    kept = {**defaults, **kept}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(creds, indent=2))
+    path.write_text(json.dumps(kept, indent=2))
     path.chmod(0o600)
-    return creds
+    return kept
+
+
+def _credentials() -> dict[str, str]:
+    """Dev credentials, printed on every run."""
+    return _kept(
+        "credentials.json",
+        {
+            "system_admin": "admin",
+            "system_password": secrets.token_urlsafe(9),
+            "tenant_admin": "admin",
+            "tenant_password": secrets.token_urlsafe(9),
+            "agent_token": secrets.token_urlsafe(24),
+            "router_admin_password": secrets.token_urlsafe(9),
+        },
+    )
 
 
 def _keys() -> dict[str, str]:
-    """The dev keys, generated once into .data/keys.json: never a key from the repository."""
-    path = DATA_DIR / "keys.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    keys = {
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(50),
-    }
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(keys, indent=2))
-    path.chmod(0o600)
-    return keys
+    """The dev keys: never a key from the repository."""
+    return _kept(
+        "keys.json",
+        {
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(50),
+        },
+    )
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

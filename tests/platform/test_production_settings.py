@@ -3,6 +3,7 @@ and keys that rotate without losing a stored secret."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -121,3 +122,15 @@ def test_rotated_keys_still_decrypt_and_reencrypt_moves_every_secret_to_the_new_
 
     with pytest.raises(InvalidToken):
         decrypt(stored)
+
+
+def test_make_run_generates_its_keys_once_into_the_data_dir(tmp_path):
+    show = "import json; from radtik.devserver import _keys; print(json.dumps(_keys()))"
+    first = run(show, RADTIK_DATA_DIR=str(tmp_path))
+    again = run(show, RADTIK_DATA_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout  # kept: sessions and stored secrets survive a restart
+    keys = json.loads(first.stdout)
+    assert set(keys) == {"SECRET_KEY", "FIELD_ENCRYPTION_KEY"}
+    assert keys["SECRET_KEY"] != os.environ["SECRET_KEY"] and len(keys["SECRET_KEY"]) >= 50
+    assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600
