@@ -144,9 +144,15 @@ def tenant_provision(ctx: JobContext) -> dict[str, Any]:
     Domain.objects.get_or_create(
         domain=tenant_domain(tenant.slug), defaults={"tenant": tenant, "is_primary": True}
     )
+    previous = tenant.status
     tenant.status = TenantStatus.ACTIVE
     tenant.save(update_fields=["status"])
-    audit_record(actor=None, action=AuditAction.TENANT_ACTIVATE, obj=tenant)
+    audit_record(
+        actor=None,
+        action=AuditAction.TENANT_ACTIVATE,
+        obj=tenant,
+        changes=audit_changes({"status": previous}, {"status": tenant.status}),
+    )
     publish(None, "tenants", "tenant.ready", _tenant_payload(tenant))
     return {"tenant_id": tenant.pk, "domain": tenant_domain(tenant.slug)}
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test import Client
+from django_tenants.utils import schema_context
 
+from radtik.audit.choices import AuditAction
+from radtik.audit.models import AuditEntry
 from tests.support.events import GroupListener
 from tests.support.jobs import wait_job
 
@@ -55,3 +58,18 @@ def test_failed_tenant_creation_is_shown_told_and_retried(make_user, tenant_clie
         "/login/", {"username": "boss", "password": PASSWORD}
     )
     assert login.status_code == 302
+
+    # The audit trail says what each step changed (the login left the connection on gamma).
+    with schema_context("public"):
+        trail = {
+            entry.action: entry.changes["status"]
+            for entry in AuditEntry.objects.filter(
+                object_type="tenants.tenant",
+                object_id=str(tenant_id),
+                action__in=[AuditAction.TENANT_FAIL, AuditAction.TENANT_ACTIVATE],
+            )
+        }
+    assert trail == {
+        AuditAction.TENANT_FAIL: {"old": "provisioning", "new": "failed"},
+        AuditAction.TENANT_ACTIVATE: {"old": "failed", "new": "active"},
+    }
