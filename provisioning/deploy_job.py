@@ -8,6 +8,10 @@ from django.conf import settings
 
 from provisioning.models import RouterConfig
 from provisioning.plan_apply import DeployFailed, apply_plan, build_plan, verify
+from radius.client import AgentError
+from radius.models import RadiusServer
+from radius.services import radius_client_register
+from radtik.crypto import decrypt
 from radtik.jobs.context import JobContext
 from routers.choices import RouterStatus
 from routers.connection import router_session
@@ -18,6 +22,28 @@ from routers.services import router_status_set
 
 def _set_status(router: Router, status: str, error: str = "") -> None:
     router_status_set(router=router, status=status, error=error)
+
+
+def _register_with_radius(ctx: JobContext, router: Router, config: dict[str, Any]) -> None:
+    """A router that authenticates against radtik's RADIUS server becomes its client."""
+    radius = config.get("radius") or {}
+    if not radius.get("server_id"):
+        return
+    server = RadiusServer.objects.get(pk=radius["server_id"])
+    try:
+        address = radius_client_register(
+            server=server,
+            host=router.host,
+            secret=decrypt(radius["secret_encrypted"]),
+            name=router.name,
+        )
+    except AgentError as exc:
+        error = (
+            f"the router is configured, but RADIUS server {server.name} could not be told: {exc}"
+        )
+        _set_status(router, RouterStatus.FAILED, error)
+        raise DeployFailed(error) from None
+    ctx.progress("radius_client", 95, f"{address} is a client of RADIUS server {server.name}")
 
 
 def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
@@ -46,6 +72,7 @@ def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
     except (DeployFailed, RouterError) as exc:
         _set_status(router, RouterStatus.FAILED, str(exc))
         raise
+    _register_with_radius(ctx, router, config.config)
     _set_status(router, RouterStatus.ACTIVE)
     ctx.progress("completed", 100, "no changes" if not changes else "deployment verified")
     return {

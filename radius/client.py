@@ -122,6 +122,14 @@ class AgentClient:
             raise self._rejected(response)
         return response.json()
 
+    def client_put(self, *, address: str, secret: str, shortname: str) -> None:
+        """Make the router at `address` a RADIUS client of this server (FreeRADIUS's nas)."""
+        response = self._call(
+            "PUT", f"/clients/{address}", json={"secret": secret, "shortname": shortname[:32]}
+        )
+        if response.status_code != 200:
+            raise self._rejected(response)
+
     def lookup(self, usernames: list[str]) -> dict[str, str | None]:
         """username → digest of its rows on the agent (None when absent)."""
         response = self._call("POST", "/users/lookup", json={"usernames": usernames})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
+from radius.client import AgentError, agent_client_for
 from radius.models import RadiusServer
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
@@ -42,3 +45,20 @@ def radius_server_update(*, server: RadiusServer, actor: Any = None, **fields: A
     return fields_update(
         obj=server, fields=fields, action=AuditAction.RADIUS_SERVER_UPDATE, actor=actor
     )
+
+
+def radius_client_register(*, server: RadiusServer, host: str, secret: str, name: str) -> str:
+    """Name a router to the server's FreeRADIUS as a client (its address, shared secret), so its
+    first login needs no edit of clients.conf. Returns the address registered.
+
+    The router is expected to send RADIUS from the address radtik reaches it at."""
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        try:
+            address = socket.getaddrinfo(host, None, socket.AF_INET)[0][4][0]
+        except OSError as exc:
+            raise AgentError(f"cannot resolve {host} to register it with RADIUS: {exc}") from None
+    with agent_client_for(server) as agent:
+        agent.client_put(address=address, secret=secret, shortname=name)
+    return address

@@ -14,12 +14,15 @@ from tests.support.jobs import wait_job
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
 
-def test_failed_deploy_restores_the_items_it_modified(routeros_farm, make_user, tenant_client):
+def test_failed_deploy_restores_the_items_it_modified(
+    routeros_farm, make_user, tenant_client, radius_agent
+):
     sim = routeros_farm(1)[0]
     client = tenant_client("alpha", make_user("alpha", "owner", role="admin"))
+    agent = radius_agent()
     with schema_context("alpha"):
         server = radius_server_create(
-            name="radius-1", host="192.0.2.10", api_base_url="http://127.0.0.1:9"
+            name="radius-1", host="192.0.2.10", api_base_url=agent.url, token=agent.token
         ).server
         router = Router.objects.create(
             name="edge-9",

@@ -19,7 +19,15 @@ from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
-STAGES = ["verifying", "connected", "deploying", "deployed", "verifying_deployment", "completed"]
+STAGES = [
+    "verifying",
+    "connected",
+    "deploying",
+    "deployed",
+    "verifying_deployment",
+    "radius_client",
+    "completed",
+]
 
 
 def wait_status(router_id: int, statuses: set[str], timeout: float) -> Router:
@@ -101,10 +109,18 @@ def service_config(server_id: int) -> dict:
 
 
 @pytest.fixture
-def radius_server(tenants):
+def radius_agent_1(radius_agent):
+    return radius_agent()
+
+
+@pytest.fixture
+def radius_server(tenants, radius_agent_1):
     with schema_context("alpha"):
         return radius_server_create(
-            name="radius-1", host="192.0.2.10", api_base_url="http://127.0.0.1:9"
+            name="radius-1",
+            host="192.0.2.10",
+            api_base_url=radius_agent_1.url,
+            token=radius_agent_1.token,
         ).server
 
 
@@ -135,7 +151,9 @@ def deploy_and_watch(daphne_server, admin, client, router_id: int) -> tuple[Job,
     return wait_job(job_id), events
 
 
-def test_five_stages_end_to_end(routeros_farm, client, admin, radius_server, daphne_server):
+def test_five_stages_end_to_end(
+    routeros_farm, client, admin, radius_server, radius_agent_1, daphne_server
+):
     sim = routeros_farm(1)[0]
     created = bring_online(client, sim, "hq-1")
     router_id = created["router"]["id"]
@@ -163,6 +181,7 @@ def test_five_stages_end_to_end(routeros_farm, client, admin, radius_server, dap
         40,
         70,
         85,
+        95,
         100,
     ]
     state = sim.state
@@ -174,6 +193,10 @@ def test_five_stages_end_to_end(routeros_farm, client, admin, radius_server, dap
     (client_row,) = state.rows("/radius")
     assert client_row["address"] == "192.0.2.10" and client_row["secret"] == "S3cret-shared"
     assert wait_status(router_id, {"active"}, 1).status == "active"
+    # FreeRADIUS knows the router as a client now: its first login needs no clients.conf edit.
+    assert radius_agent_1.call("GET", "/clients").json() == {
+        "clients": [{"address": "127.0.0.1", "shortname": "hq-1"}]
+    }
 
     # Deploying the same configuration again changes nothing.
     before = state.snapshot()
