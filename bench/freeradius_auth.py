@@ -4,8 +4,8 @@ For each store (SQLite, PostgreSQL): the agent writes BENCH_AUTH_USERS vouchers 
 data limits and Simultaneous-Use, so every login runs the counters over radacct), FreeRADIUS 3
 runs `python -m radius.agent freeradius-config`'s output, and BENCH_AUTH_CLIENTS threads send
 Access-Requests with Message-Authenticator (replies verified as RouterOS does). Measured twice
-in the same run: radacct empty (the baseline), then with BENCH_AUTH_RADACCT closed sessions
-(300,000) spread over the users. Prints auth/s, the ratio to the baseline and how many valid users
+in the same run, in alternating rounds: radacct empty (the baseline) and BENCH_AUTH_RADACCT closed
+sessions (300,000) spread over the users. Prints auth/s, the ratio to the baseline and how many valid users
 were rejected or got no answer (goal: ratio >= 0.9 on PostgreSQL, 0 rejects on both).
 
     python bench/freeradius_auth.py      # BENCH_AUTH_REQUESTS=20000 for the full load
@@ -30,6 +30,7 @@ USERS = int(os.environ.get("BENCH_AUTH_USERS", "2000"))
 RADACCT = int(os.environ.get("BENCH_AUTH_RADACCT", "300000"))
 REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "6000"))
 CLIENTS = int(os.environ.get("BENCH_AUTH_CLIENTS", "8"))
+ROUNDS = 4
 
 
 def vouchers() -> list[dict]:
@@ -70,11 +71,12 @@ def fill_radacct(db: str) -> None:
             conn.execute("ANALYZE")
 
 
-def load(radius: FreeRadius) -> tuple[float, int, int]:
-    """(auth/s, rejected, unanswered) for REQUESTS logins of valid users from CLIENTS threads."""
+def load(radius: FreeRadius, requests: int) -> tuple[float, int, int]:
+    """(seconds, rejected, unanswered) for `requests` logins of valid users from CLIENTS
+    threads."""
     rejected = unanswered = 0
     lock = threading.Lock()
-    per_client = REQUESTS // CLIENTS
+    per_client = requests // CLIENTS
 
     def client(number: int) -> None:
         nonlocal rejected, unanswered
@@ -96,33 +98,49 @@ def load(radius: FreeRadius) -> tuple[float, int, int]:
         thread.start()
     for thread in threads:
         thread.join()
-    return per_client * CLIENTS / (time.perf_counter() - start), rejected, unanswered
+    return time.perf_counter() - start, rejected, unanswered
+
+
+def setup(store: str, workdir: Path, *, radacct: bool) -> tuple[RadiusAgent, FreeRadius]:
+    db = create_database() if store == "postgresql" else None
+    agent = RadiusAgent(workdir / "agent", db)
+    items = vouchers()
+    for offset in range(0, USERS, 500):
+        agent.call("POST", "/batch", json={"vouchers": items[offset : offset + 500]})
+    if radacct:
+        fill_radacct(agent.db)
+    radius = FreeRadius(workdir / "raddb", agent.db, debug=False)
+    radius.auth("B000000", "pw000000")  # warm: connections opened
+    return agent, radius
 
 
 def run(store: str, workdir: Path) -> None:
-    db = create_database() if store == "postgresql" else None
-    agent = RadiusAgent(workdir / "agent", db)
-    radius = None
+    """Two setups side by side, measured in alternating rounds so machine noise hits both."""
+    setups = {}
     try:
-        items = vouchers()
-        for offset in range(0, USERS, 500):
-            agent.call("POST", "/batch", json={"vouchers": items[offset : offset + 500]})
-        radius = FreeRadius(workdir / "raddb", agent.db)
-        radius.auth("B000000", "pw000000")  # warm: connections opened
-        empty, rejects_empty, lost_empty = load(radius)
-        fill_radacct(agent.db)
-        full, rejects_full, lost_full = load(radius)
+        for name, radacct in (("empty", False), ("full", True)):
+            setups[name] = setup(store, workdir / name, radacct=radacct)
+        totals = {name: [0.0, 0, 0] for name in setups}
+        for _ in range(ROUNDS):
+            for name, (_, radius) in setups.items():
+                seconds, rejected, unanswered = load(radius, REQUESTS // ROUNDS)
+                totals[name] = [
+                    a + b for a, b in zip(totals[name], (seconds, rejected, unanswered))
+                ]
+        rate = {name: (REQUESTS // ROUNDS // CLIENTS * CLIENTS * ROUNDS) / t[0]
+                for name, t in totals.items()}  # fmt: skip
         print(
-            f"{store:10} radacct empty: {empty:6.0f} auth/s ({rejects_empty} rejected, "
-            f"{lost_empty} unanswered) | {RADACCT:,} rows: {full:6.0f} auth/s ({rejects_full} "
-            f"rejected, {lost_full} unanswered) | ratio {full / empty:.2f}"
+            f"{store:10} radacct empty: {rate['empty']:6.0f} auth/s ({totals['empty'][1]} "
+            f"rejected, {totals['empty'][2]} unanswered) | {RADACCT:,} rows: {rate['full']:6.0f} "
+            f"auth/s ({totals['full'][1]} rejected, {totals['full'][2]} unanswered) | ratio "
+            f"{rate['full'] / rate['empty']:.2f}"
         )
     finally:
-        if radius is not None:
+        for agent, radius in setups.values():
             radius.stop()
-        agent.stop()
-        if db:
-            drop_database(db)
+            agent.stop()
+            if agent.db.startswith("postgresql://"):
+                drop_database(agent.db)
 
 
 def main() -> int:

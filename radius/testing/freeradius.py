@@ -87,14 +87,17 @@ def configure(root: Path, *, db: str, auth_port: int, acct_port: int) -> None:
 class FreeRadius:
     """`freeradius -X -d DIR` reading db; auth() sends one Access-Request."""
 
-    def __init__(self, root: Path, db: str, *, timeout: float = 20):
+    def __init__(self, root: Path, db: str, *, timeout: float = 20, debug: bool = True):
+        """`debug`: -X, one thread and every request in the log (what tests read); False: as
+        in production, threaded, with only its normal log (benchmarks)."""
         self.root, self.db = Path(root), db
         self.auth_port, self.acct_port = free_port(), free_port()
         configure(self.root, db=db, auth_port=self.auth_port, acct_port=self.acct_port)
         self.log_path = self.root / "freeradius.out"
         self._log: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        mode = ["-X"] if debug else ["-f", "-l", "stdout"]
         self.proc = subprocess.Popen(
-            ["freeradius", "-X", "-d", str(self.root)], stdout=self._log, stderr=subprocess.STDOUT
+            ["freeradius", *mode, "-d", str(self.root)], stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while "Ready to process requests" not in self.log_path.read_text(errors="replace"):

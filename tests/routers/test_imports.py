@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -29,13 +27,12 @@ def add_router(sim, schema: str = "alpha", name: str = "core-1") -> Router:
 
 
 def run_import(client, router: Router, what: str = "all", timeout: float = 90) -> Job:
-    started = time.monotonic()
     response = client.post(
         f"/api/routers/{router.pk}/import/", {"what": what}, content_type="application/json"
     )
-    answered = time.monotonic() - started
     assert response.status_code == 202, response.content
-    assert answered < 1.0, f"the request took {answered:.2f} s"
+    # Answered before any of the import ran (no wall clock: the machine may be loaded).
+    assert response.json()["job"]["status"] == "queued", response.json()
     return wait_job(response.json()["job"]["id"], timeout=timeout)
 
 
