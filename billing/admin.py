@@ -36,7 +36,7 @@ SUBSCRIPTION_READ_ONLY = [
 class DarajaSettingsAdmin(admin.ModelAdmin):
     form = DarajaSettingsForm
     list_display = ["shortcode", "environment", "transaction_type", "enforce_ip_allowlist"]
-    readonly_fields = ["callback_secret", "updated_at"]
+    readonly_fields = ["updated_at"]  # the callback secret is never shown (radtik.redaction)
 
     def save_model(self, request, obj, form, change) -> None:
         # Through the service like the operator page: one rule set, one audit record.

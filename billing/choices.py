@@ -77,7 +77,10 @@ class CallbackOutcome(models.TextChoices):
     ACCEPTED = "accepted", "Accepted (processing queued)"
     DUPLICATE = "duplicate", "Duplicate (ignored)"
     UNKNOWN = "unknown", "Unknown CheckoutRequestID"
-    MALFORMED = "malformed", "Malformed"
+    MALFORMED = "malformed", "Rejected (malformed or out of range)"
+    QUARANTINED = "quarantine", "Needs attention (matching it failed)"
+    # Requests without the secret or from outside the allow-list are counted, not stored; rows
+    # stored before that keep this outcome.
     REFUSED = "refused", "Refused (address not allowed)"
 
 

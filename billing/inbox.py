@@ -12,6 +12,14 @@ last look for rows, so a row stored during the drain is either seen by that look
 drain. A dead drain holds the key for WAKE_TTL seconds at most and the broker hands its task out
 again; the minute check (`inbox_revive`) wakes any schema whose rows have waited too long.
 Concurrent drains are harmless: each takes rows the others have not locked.
+
+One bad row never holds up the rows behind it: a row whose matching raises is counted and skipped
+for the rest of that drain; a later drain tries it again, and after MAX_ATTEMPTS failed drains it
+is set aside as "needs attention" (QUARANTINED) for the operator to retry
+(`payment_callback_retry`).
+
+Requests without the right secret are not stored: a counter per schema (REFUSED_TTL) says how
+many came, for the callbacks page.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -35,6 +45,8 @@ DRAIN = "billing.tasks.callbacks_drain"
 DRAIN_TIMEOUT = 300  # s for one drain task; a longer backlog is finished by the next drain
 WAKE_TTL = 60  # s a dead drain can hold back wake-ups
 REVIVE_AFTER = timedelta(seconds=30)  # a row waiting this long gets a drain from the minute check
+MAX_ATTEMPTS = 3  # failed drains before a row is set aside as needing attention
+REFUSED_TTL = 86400  # s: the refused-requests counter covers about the last day
 
 
 def inbox_wake(schema_name: str, *, force: bool = False) -> None:
@@ -54,19 +66,66 @@ def inbox_wake(schema_name: str, *, force: bool = False) -> None:
         logger.exception("could not wake the callback inbox of %s", schema_name)
 
 
-def inbox_drain(schema_name: str, match_next: Callable[[], object | None]) -> int:
-    """Match waiting callbacks with `match_next` until none is left; returns how many."""
+def inbox_drain(schema_name: str, match: Callable[[PaymentCallback], object]) -> int:
+    """Match waiting callbacks with `match` (called inside the transaction that holds the
+    callback's row lock) until none is left; returns how many were matched."""
     matched = 0
+    failed: set[int] = set()
     with schema_context(schema_name):
         while True:
-            while match_next() is not None:
-                matched += 1
+            while (taken := _take_next(match, failed)) is not None:
+                matched += taken
             redis_client().delete(_key(schema_name))
             # A row stored since the last match found the key set and woke nobody.
-            if not inbox_waiting().exists():
+            if not inbox_waiting().exclude(pk__in=failed).exists():
                 return matched
             if not _claim_wake(schema_name):
                 return matched  # ...or it did, and that drain takes over
+
+
+def _take_next(match: Callable[[PaymentCallback], object], failed: set[int]) -> int | None:
+    """1 when the oldest waiting row (not failed in this drain) was matched, 0 when matching it
+    failed, None when no row waits. Concurrent drains take different rows."""
+    callback = None
+    try:
+        with transaction.atomic():
+            callback = (
+                inbox_waiting()
+                .exclude(pk__in=failed)
+                .select_for_update(skip_locked=True)
+                .order_by("id")
+                .first()
+            )
+            if callback is None:
+                return None
+            match(callback)
+        return 1
+    except Exception as exc:
+        if callback is None:
+            raise  # the inbox itself cannot be read: the broker retries this drain
+        failed.add(callback.pk)
+        _count_failure(callback, exc)
+        return 0
+
+
+def _count_failure(callback: PaymentCallback, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    logger.error(
+        "callback #%s could not be matched (attempt %s of %s): %s",
+        callback.pk,
+        callback.attempts + 1,
+        MAX_ATTEMPTS,
+        error,
+        exc_info=exc,
+    )
+    PaymentCallback.objects.filter(pk=callback.pk, outcome=CallbackOutcome.RECEIVED).update(
+        attempts=F("attempts") + 1,
+        error=error,
+        outcome=Case(
+            When(attempts__gte=MAX_ATTEMPTS - 1, then=Value(CallbackOutcome.QUARANTINED)),
+            default=Value(CallbackOutcome.RECEIVED),
+        ),
+    )
 
 
 def inbox_revive(schema_name: str) -> None:
@@ -82,6 +141,26 @@ def inbox_waiting():
     return PaymentCallback.objects.filter(outcome=CallbackOutcome.RECEIVED)
 
 
+def inbox_refused_count(schema_name: str) -> int | None:
+    """Requests refused in `schema_name` over about the last day; None when Redis cannot say."""
+    try:
+        return int(redis_client().get(_refused_key(schema_name)) or 0)
+    except Exception:
+        logger.exception("could not read the refused-callbacks counter of %s", schema_name)
+        return None
+
+
+def inbox_refused_add(schema_name: str) -> None:
+    """Count a refused request (never raises: a counter is not worth a failed answer)."""
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.set(_refused_key(schema_name), 0, ex=REFUSED_TTL, nx=True)  # a new day's counter
+        pipe.incr(_refused_key(schema_name))
+        pipe.execute()
+    except Exception:
+        logger.exception("could not count a refused callback in %s", schema_name)
+
+
 def _claim_wake(schema_name: str) -> bool:
     """True for the one caller that finds no drain queued or running (and now says there is)."""
     return bool(redis_client().set(_key(schema_name), "1", nx=True, ex=WAKE_TTL))
@@ -89,3 +168,7 @@ def _claim_wake(schema_name: str) -> bool:
 
 def _key(schema_name: str) -> str:
     return redis_key("billing", "inbox", schema_name)
+
+
+def _refused_key(schema_name: str) -> str:
+    return redis_key("billing", "refused", schema_name)

@@ -67,7 +67,9 @@ class DarajaSettings(models.Model):
         help_text="Public https address of this account that Safaricom can reach, e.g. "
         "https://alpha.radtik.example. Empty: the address the portal was opened on.",
     )
-    callback_secret = models.CharField(max_length=64, unique=True, default=new_callback_secret)
+    # The secret in the callback URL: encrypted at rest (the STK push needs it back to build the
+    # URL), compared in constant time, never shown or logged (radtik.redaction).
+    callback_secret = EncryptedCharField(max_length=64, default=new_callback_secret)
     enforce_ip_allowlist = models.BooleanField(
         default=False, help_text="Accept callbacks only from Safaricom's published addresses."
     )
@@ -215,7 +217,8 @@ class Payment(models.Model):
     merchant_request_id = models.CharField(max_length=100, blank=True)
     checkout_request_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     receipt = models.CharField(max_length=30, unique=True, null=True, blank=True)
-    result_code = models.IntegerField(null=True, blank=True)
+    # Daraja's ResultCode as text: integers ("0", "1032") and codes such as "SFC_IC0003".
+    result_code = models.CharField(max_length=20, null=True, blank=True)
     result_desc = models.CharField(max_length=500, blank=True)
     resolved_via = models.CharField(
         max_length=10, choices=ResolvedVia.choices, default=ResolvedVia.NONE, blank=True
@@ -255,17 +258,26 @@ class PaymentCallback(models.Model):
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=CallbackOutcome.choices)
     error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed tries to match it (the inbox sets it aside after a few)."
+    )
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        # The inbox's drain reads the few waiting rows of an ever-growing table.
+        # The inbox's drain reads the few waiting rows of an ever-growing table, and the
+        # payments page counts the few that need attention.
         indexes = [
             models.Index(
                 fields=["id"],
                 condition=models.Q(outcome=CallbackOutcome.RECEIVED),
                 name="billing_callback_waiting",
-            )
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome=CallbackOutcome.QUARANTINED),
+                name="billing_callback_attention",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from billing.models import Payment, Subscription
+from billing.choices import CallbackOutcome
+from billing.models import Payment, PaymentCallback, Subscription
 from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
@@ -37,3 +38,8 @@ def subscription_list(*, status: str | None = None) -> QuerySet:
     if status:
         subscriptions = subscriptions.filter(status=status)
     return subscriptions
+
+
+def callbacks_needing_attention() -> QuerySet:
+    """Callbacks the inbox set aside after failing to match them, oldest first."""
+    return PaymentCallback.objects.filter(outcome=CallbackOutcome.QUARANTINED).order_by("id")

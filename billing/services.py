@@ -36,18 +36,22 @@ from billing.choices import (
     SyncState,
 )
 from billing.events import payment_publish
-from billing.inbox import inbox_waiting, inbox_wake
+from billing.inbox import inbox_refused_add, inbox_wake
 from billing.login_links import portal_login_url
 from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa import (
+    SUCCESS,
     CallbackParseError,
     DarajaClient,
     DarajaConfig,
     DarajaError,
+    ResultCode,
+    StkCallback,
     describe_result_code,
     mask_phone,
     normalize_phone,
     parse_callback,
+    result_code_from,
 )
 from radius.models import RadiusServer
 from radius.namespace import username_owners
@@ -249,14 +253,7 @@ def payment_initiate(
         )
         if early is not None:
             parsed = parse_callback(early.body)
-            early.outcome = _record_result(
-                payment,
-                parsed.result_code,
-                parsed.result_desc,
-                parsed.amount,
-                parsed.receipt,
-                ResolvedVia.CALLBACK,
-            )
+            early.outcome = _record_callback(payment, parsed)
             early.payment = payment
             early.save(update_fields=["outcome", "payment"])
     return payment
@@ -273,7 +270,7 @@ def _lock_checkout(checkout_request_id: str) -> None:
 
 def _record_result(
     payment: Payment,
-    result_code: int,
+    result_code: ResultCode,
     result_desc: str,
     amount: Decimal | None,
     receipt: str | None,
@@ -282,7 +279,7 @@ def _record_result(
     """Store Daraja's outcome on a locked payment once and queue its processing."""
     if payment.resolved_via:
         return CallbackOutcome.DUPLICATE
-    payment.result_code = result_code
+    payment.result_code = str(result_code)
     payment.result_desc = result_desc[:500]
     payment.paid_amount = amount
     payment.resolved_via = via
@@ -322,40 +319,50 @@ def amount_mismatch(paid: Decimal | None, price: Decimal) -> str:
     )
 
 
+def _record_callback(payment: Payment, parsed: StkCallback) -> str:
+    return _record_result(
+        payment,
+        parsed.result_code,
+        parsed.result_desc,
+        parsed.amount,
+        parsed.receipt,
+        ResolvedVia.CALLBACK,
+    )
+
+
 # -- callback ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CallbackReceipt:
     status: int  # the HTTP status to answer Daraja with
     outcome: str
-    callback: PaymentCallback
+    error: str = ""
+    callback: PaymentCallback | None = None  # None: refused, nothing stored
 
 
 def payment_callback_record(
     *, secret: str, body: bytes, remote_addr: str | None
 ) -> CallbackReceipt:
     """Store a callback as it arrived; a well-formed one waits in the inbox (billing.inbox) to be
-    matched to its payment. Never raises for anything a caller can send."""
-    text = body[:MAX_CALLBACK_BYTES].decode("utf-8", errors="replace")
-    # Only what the check needs: the Daraja credentials are encrypted and decrypted on load.
+    matched to its payment. A request without the secret, or from outside the allow-list, is only
+    counted. Never raises for anything a caller can send."""
+    # Only what the check needs: every encrypted field is decrypted on load.
     config = DarajaSettings.objects.only("callback_secret", "enforce_ip_allowlist").first()
     if config is None or not hmac.compare_digest(secret.encode(), config.callback_secret.encode()):
-        return _store_rejected(
-            text, remote_addr, CallbackOutcome.REFUSED, "unknown callback secret", 404
-        )
+        return _refuse(remote_addr, len(body), "unknown callback secret", 404)
     if config.enforce_ip_allowlist and remote_addr not in SAFARICOM_CALLBACK_IPS:
-        return _store_rejected(
-            text,
-            remote_addr,
-            CallbackOutcome.REFUSED,
-            f"{remote_addr} is not one of Safaricom's callback addresses",
-            403,
-        )
+        return _refuse(remote_addr, len(body), "not one of Safaricom's callback addresses", 403)
+    # PostgreSQL text holds no NUL; the body is kept as sent otherwise.
+    text = body[:MAX_CALLBACK_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     try:
         if len(body) > MAX_CALLBACK_BYTES:
             raise CallbackParseError(f"callback body larger than {MAX_CALLBACK_BYTES} bytes")
         parsed = parse_callback(body)
     except CallbackParseError as exc:
-        return _store_rejected(text, remote_addr, CallbackOutcome.MALFORMED, str(exc), 400)
+        logger.warning("M-Pesa callback from %s rejected: %s", remote_addr, exc)
+        callback = PaymentCallback.objects.create(
+            body=text, remote_addr=remote_addr, outcome=CallbackOutcome.MALFORMED, error=str(exc)
+        )
+        return CallbackReceipt(400, CallbackOutcome.MALFORMED, str(exc), callback)
     callback = PaymentCallback.objects.create(
         checkout_request_id=parsed.checkout_request_id,
         body=text,
@@ -364,57 +371,61 @@ def payment_callback_record(
     )
     schema_name = connection.schema_name  # this one, whatever schema is current at commit
     transaction.on_commit(lambda: inbox_wake(schema_name))
-    return CallbackReceipt(200, CallbackOutcome.RECEIVED, callback)
+    return CallbackReceipt(200, CallbackOutcome.RECEIVED, callback=callback)
 
 
-def payment_callback_match_next() -> PaymentCallback | None:
-    """Match the oldest waiting callback to its payment: the first word on a payment queues
-    ProcessPayment, a later one is a duplicate, one for no payment here is unknown. None when no
-    callback waits; concurrent callers take different callbacks."""
-    with transaction.atomic():
-        callback = inbox_waiting().select_for_update(skip_locked=True).order_by("id").first()
-        if callback is None:
-            return None
-        try:
-            parsed = parse_callback(callback.body)
-        except CallbackParseError as exc:  # stored parseable; kept rather than lost if not
-            callback.outcome, callback.error = CallbackOutcome.MALFORMED, str(exc)[:500]
-            callback.save(update_fields=["outcome", "error"])
-            return callback
-        _lock_checkout(parsed.checkout_request_id)
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(checkout_request_id=parsed.checkout_request_id)
-            .first()
-        )
-        if payment is None:
-            callback.outcome = CallbackOutcome.UNKNOWN
-            logger.warning(
-                "M-Pesa callback for unknown CheckoutRequestID %s stored",
-                parsed.checkout_request_id,
-            )
-        else:
-            callback.payment = payment
-            callback.outcome = _record_result(
-                payment,
-                parsed.result_code,
-                parsed.result_desc,
-                parsed.amount,
-                parsed.receipt,
-                ResolvedVia.CALLBACK,
-            )
-        callback.save(update_fields=["outcome", "payment"])
-    return callback
+def _refuse(remote_addr: str | None, size: int, error: str, status: int) -> CallbackReceipt:
+    """One log line and a counter: an unauthenticated request leaves nothing else behind."""
+    logger.warning("M-Pesa callback refused from %s (%s bytes): %s", remote_addr, size, error)
+    inbox_refused_add(connection.schema_name)
+    return CallbackReceipt(status, CallbackOutcome.REFUSED, error)
 
 
-def _store_rejected(
-    text: str, remote_addr: str | None, outcome: str, error: str, status: int
-) -> CallbackReceipt:
-    logger.warning("M-Pesa callback %s from %s: %s", outcome, remote_addr, error)
-    callback = PaymentCallback.objects.create(
-        body=text, remote_addr=remote_addr, outcome=outcome, error=error[:500]
+def payment_callback_match(callback: PaymentCallback) -> None:
+    """Match a waiting callback (row locked by the inbox's drain) to its payment: the first word
+    on a payment queues ProcessPayment, a later one is a duplicate, one for no payment here is
+    unknown."""
+    try:
+        parsed = parse_callback(callback.body)
+    except CallbackParseError as exc:  # stored parseable (by older rules, say): kept, not lost
+        callback.outcome, callback.error = CallbackOutcome.MALFORMED, str(exc)[:500]
+        callback.save(update_fields=["outcome", "error"])
+        return
+    _lock_checkout(parsed.checkout_request_id)
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(checkout_request_id=parsed.checkout_request_id)
+        .first()
     )
-    return CallbackReceipt(status, outcome, callback)
+    if payment is None:
+        callback.outcome = CallbackOutcome.UNKNOWN
+        logger.warning(
+            "M-Pesa callback for unknown CheckoutRequestID %s stored", parsed.checkout_request_id
+        )
+    else:
+        callback.payment = payment
+        callback.outcome = _record_callback(payment, parsed)
+    callback.save(update_fields=["outcome", "payment"])
+
+
+def payment_callback_retry(*, callback_id: int, actor: Any = None) -> PaymentCallback:
+    """Put a callback that needs attention back in the inbox, with fresh attempts."""
+    with transaction.atomic():
+        callback = PaymentCallback.objects.select_for_update().filter(pk=callback_id).first()
+        if callback is None or callback.outcome != CallbackOutcome.QUARANTINED:
+            state = "no such callback" if callback is None else callback.get_outcome_display()
+            raise ValidationError(f"Callback #{callback_id} does not need attention ({state}).")
+        callback.outcome, callback.attempts = CallbackOutcome.RECEIVED, 0
+        callback.save(update_fields=["outcome", "attempts"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.PAYMENT_CALLBACK_RETRY,
+            obj=callback,
+            changes={"last_error": callback.error},
+        )
+        schema_name = connection.schema_name
+        transaction.on_commit(lambda: inbox_wake(schema_name))
+    return callback
 
 
 # -- settle --------------------------------------------------------------------------------------
@@ -431,8 +442,9 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
         if payment.status != PaymentStatus.PENDING or not payment.resolved_via:
             return payment
         payment.processed_at = now
-        if payment.result_code != 0:
-            meaning = describe_result_code(payment.result_code or 0, payment.result_desc)
+        if payment.result_code != str(SUCCESS):
+            code = result_code_from(payment.result_code)
+            meaning = describe_result_code(code, payment.result_desc)
             payment.status = PaymentStatus.FAILED
             payment.status_reason = meaning.customer_text
             action = AuditAction.PAYMENT_FAILED
@@ -634,7 +646,12 @@ def payment_query_resolve(*, payment: Payment, client: DarajaClient) -> str:
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         amount = locked.amount if result.succeeded else None
         outcome = _record_result(
-            locked, result.result_code or 0, result.result_desc, amount, None, ResolvedVia.QUERY
+            locked,
+            SUCCESS if result.result_code is None else result.result_code,
+            result.result_desc,
+            amount,
+            None,
+            ResolvedVia.QUERY,
         )
     return "resolved" if outcome == CallbackOutcome.ACCEPTED else "already resolved"
 

@@ -21,7 +21,7 @@ from billing.mpesa import DarajaError, DarajaRateLimitedError
 from billing.services import (
     daraja_client,
     daraja_settings,
-    payment_callback_match_next,
+    payment_callback_match,
     payment_query_resolve,
     payment_settle,
     payments_due_for_query,
@@ -90,7 +90,7 @@ PERIODIC_KINDS.setdefault(EXPIRE_KIND, 1)
 
 def callbacks_drain(schema_name: str) -> int:
     """The callback inbox's drain (a task of the payments cluster, see billing.inbox)."""
-    return inbox_drain(schema_name, payment_callback_match_next)
+    return inbox_drain(schema_name, payment_callback_match)
 
 
 MINUTE_CHECKS.append(inbox_revive)

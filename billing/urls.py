@@ -19,6 +19,7 @@ urlpatterns = [
     path("billing/payments/reconciled/", views.reconciled_list, name="billing-reconciled"),
     path("billing/payments/reconcile/", views.reconcile_now, name="billing-reconcile"),
     path("billing/callbacks/", views.callback_list, name="billing-callbacks"),
+    path("billing/callbacks/<int:pk>/retry/", views.callback_retry, name="billing-callback-retry"),
     path("billing/customers/", views.customer_list, name="billing-customers"),
     path("billing/subscriptions/", views.subscription_list, name="billing-subscriptions"),
     path("billing/settings/", views.daraja_settings_page, name="billing-settings"),

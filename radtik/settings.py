@@ -354,9 +354,21 @@ DISCOVERY_TTL = int(os.environ.get("DISCOVERY_TTL", "600"))  # interfaces cache,
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            # Secrets in URL paths (the M-Pesa callback's) never reach a log.
+            "class": "radtik.redaction.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes logs every login failure and its start at INFO; lockouts are WARNING.
-    "loggers": {"django_q": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django_q": {"level": "WARNING"},
+        # django-axes logs every login failure and its start at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+        # Only our handler: Django's own (console in DEBUG, mail_admins) would write the request
+        # path unredacted.
+        "django": {"handlers": []},
+    },
 }

@@ -56,7 +56,8 @@ def start_children(
     children = []
     try:
         for sock in sockets:
-            command = [sys.executable, "-m", "daphne", "--fd", str(sock.fileno())]
+            # daphne with its access log redacted (radtik.daphne_cli).
+            command = [sys.executable, "-m", "radtik.daphne_cli", "--fd", str(sock.fileno())]
             children.append(
                 subprocess.Popen(
                     [*command, *daphne_args, APPLICATION],

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from billing.models import Customer, Package, Payment, Subscription
+from billing.models import Customer, Package, Payment, PaymentCallback, Subscription
 
 # What the captive portal may show anyone; operators see the rest too.
 PUBLIC_PACKAGE_FIELDS = [
@@ -129,5 +129,23 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "router_state",
             "last_error",
             "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentCallbackSerializer(serializers.ModelSerializer):
+    """A callback as the inbox saw it (its body, with the customer's phone, stays in the admin)."""
+
+    class Meta:
+        model = PaymentCallback
+        fields = [
+            "id",
+            "received_at",
+            "remote_addr",
+            "checkout_request_id",
+            "payment",
+            "outcome",
+            "error",
+            "attempts",
         ]
         read_only_fields = fields

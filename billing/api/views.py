@@ -8,13 +8,15 @@ from billing import selectors, services
 from billing.api.serializers import (
     CustomerSerializer,
     PackageSerializer,
+    PaymentCallbackSerializer,
     PaymentInitiateSerializer,
     PaymentPublicSerializer,
     PaymentSerializer,
     PublicPackageSerializer,
     SubscriptionSerializer,
 )
-from billing.models import Customer, Package, Payment
+from billing.choices import CallbackOutcome
+from billing.models import Customer, Package, Payment, PaymentCallback
 from radtik.api import accepted
 from radtik.throttling import PaymentInitiateThrottle, PaymentStatusThrottle
 from tenants.accounts.models import Role
@@ -110,6 +112,33 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Queue an STK query of every pending payment now (operator)."""
         job = services.payments_reconcile_enqueue(actor=request.user, older_than_seconds=0)
         return accepted(job, request)
+
+
+class PaymentCallbackViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Every callback request that was stored; `?outcome=quarantine` lists those that need
+    attention (matching them failed several times)."""
+
+    serializer_class = PaymentCallbackSerializer
+
+    def get_queryset(self):
+        callbacks = PaymentCallback.objects.all()
+        outcome = self.request.query_params.get("outcome")
+        return callbacks.filter(outcome=outcome) if outcome else callbacks
+
+    @extend_schema(parameters=[OpenApiParameter("outcome", str, enum=CallbackOutcome.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=PaymentCallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Put a callback that needs attention back in the inbox (operator)."""
+        callback = services.payment_callback_retry(
+            callback_id=self.get_object().pk, actor=request.user
+        )
+        return Response(PaymentCallbackSerializer(callback).data)
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

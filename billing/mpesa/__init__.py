@@ -16,12 +16,20 @@ from billing.mpesa.errors import (
     DarajaTransportError,
 )
 from billing.mpesa.phone import mask_phone, normalize_phone
-from billing.mpesa.result_codes import RESULT_CODES, ResultCodeMeaning, describe_result_code
+from billing.mpesa.result_codes import (
+    RESULT_CODES,
+    SUCCESS,
+    ResultCode,
+    ResultCodeMeaning,
+    describe_result_code,
+    result_code_from,
+)
 from billing.mpesa.types import StkCallback, StkPushResult, StkQueryResult
 
 __all__ = [
     "CALLBACK_ACK",
     "RESULT_CODES",
+    "SUCCESS",
     "CallbackParseError",
     "DarajaAuthError",
     "DarajaClient",
@@ -32,6 +40,7 @@ __all__ = [
     "DarajaTimeoutError",
     "DarajaTransportError",
     "Environment",
+    "ResultCode",
     "ResultCodeMeaning",
     "StkCallback",
     "StkPushResult",
@@ -42,4 +51,5 @@ __all__ = [
     "mask_phone",
     "normalize_phone",
     "parse_callback",
+    "result_code_from",
 ]

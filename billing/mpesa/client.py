@@ -23,6 +23,7 @@ from billing.mpesa.errors import (
     DarajaTransportError,
 )
 from billing.mpesa.phone import mask_phone, normalize_phone
+from billing.mpesa.result_codes import result_code_from
 from billing.mpesa.token_cache import shared_token_cache
 from billing.mpesa.types import StkPushResult, StkQueryResult
 from billing.mpesa.wire import (
@@ -138,15 +139,16 @@ class DarajaClient:
             )
         if response.status_code != 200:
             self._raise_for_error(response, body, "STK query")
-        raw_code = str(body.get("ResultCode", "")).strip()
-        if not raw_code.lstrip("-").isdigit():
+        try:
+            result_code = result_code_from(body.get("ResultCode"))
+        except ValueError as exc:
             raise DarajaError(
-                f"Daraja at {self._host} answered the STK query without a numeric ResultCode; "
-                "query again later or check the payment on the M-Pesa portal"
-            )
+                f"Daraja at {self._host} answered the STK query without a usable ResultCode "
+                f"({exc}); query again later or check the payment on the M-Pesa portal"
+            ) from None
         return StkQueryResult(
             checkout_request_id=checkout_request_id,
-            result_code=int(raw_code),
+            result_code=result_code,
             result_desc=str(body.get("ResultDesc", "")),
             pending=False,
         )

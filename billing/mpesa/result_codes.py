@@ -5,14 +5,37 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 SUCCESS = 0
+# Daraja's codes are integers, and strings such as SFC_IC0003 in Safaricom's table (PROTOCOLS.md).
+ResultCode = int | str
+MAX_INT_CODE = 2**31 - 1  # what Daraja's integer codes fit in (and so do we)
+TEXT_CODE = re.compile(r"(?=[A-Z0-9_]{2,20}$)[A-Z][A-Z0-9_]*\d[A-Z0-9_]*")  # SFC_IC0003, C2B00011
+
+
+def result_code_from(value: Any) -> ResultCode:
+    """Daraja's ResultCode as an int ("1032" and 1032 alike) or a text code such as SFC_IC0003.
+    ValueError for anything else: booleans, fractions, out-of-range numbers, free text."""
+    code = value
+    if isinstance(value, str):
+        text = value.strip()
+        if TEXT_CODE.fullmatch(text):
+            return text
+        if text.lstrip("-").isdigit():
+            code = int(text)
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise ValueError(f"ResultCode must be an integer or a code like SFC_IC0003: {value!r:.40}")
+    if abs(code) > MAX_INT_CODE:
+        raise ValueError(f"ResultCode {str(code)[:40]} is out of range")
+    return code
 
 
 @dataclass(frozen=True)
 class ResultCodeMeaning:
-    code: int
+    code: ResultCode
     daraja_desc: str
     operator_text: str
     customer_text: str
@@ -85,10 +108,10 @@ _MEANINGS = [
     ),
 ]
 
-RESULT_CODES: dict[int, ResultCodeMeaning] = {meaning.code: meaning for meaning in _MEANINGS}
+RESULT_CODES: dict[ResultCode, ResultCodeMeaning] = {m.code: m for m in _MEANINGS}
 
 
-def describe_result_code(code: int, daraja_desc: str = "") -> ResultCodeMeaning:
+def describe_result_code(code: ResultCode, daraja_desc: str = "") -> ResultCodeMeaning:
     """The meaning of `code`; unknown codes keep Daraja's own text so nothing is hidden."""
     known = RESULT_CODES.get(code)
     if known is not None:

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from billing.mpesa.result_codes import SUCCESS, ResultCodeMeaning, describe_result_code
+from billing.mpesa.result_codes import (
+    SUCCESS,
+    ResultCode,
+    ResultCodeMeaning,
+    describe_result_code,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class StkQueryResult:
     """`pending` until the customer acts; then `result_code` is the same code the callback has."""
 
     checkout_request_id: str
-    result_code: int | None
+    result_code: ResultCode | None
     result_desc: str
     pending: bool
 
@@ -46,7 +51,7 @@ class StkCallback:
 
     merchant_request_id: str
     checkout_request_id: str
-    result_code: int
+    result_code: ResultCode
     result_desc: str
     amount: Decimal | None = None
     receipt: str | None = None

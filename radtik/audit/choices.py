@@ -52,6 +52,7 @@ class AuditAction(models.TextChoices):
     PAYMENT_FAILED = "payment.failed", "Payment failed"
     PAYMENT_FLAGGED = "payment.flagged", "Payment flagged"
     PAYMENTS_RECONCILE = "payments.reconcile", "Payments reconciliation queued"
+    PAYMENT_CALLBACK_RETRY = "payment_callback.retry", "Payment callback retried"
     SUBSCRIPTION_CREATE = "subscription.create", "Subscription created"
     SUBSCRIPTION_EXTEND = "subscription.extend", "Subscription extended"
     SUBSCRIPTION_RECONNECT = "subscription.reconnect", "Subscription reconnected"

@@ -73,6 +73,18 @@ def test_result_code_sent_as_text_is_read_as_int():
     assert parse_callback(failure("1032")).result_code == 1032
 
 
+def test_string_result_code_from_safaricoms_table_is_a_failure_with_its_text():
+    callback = parse_callback(failure("SFC_IC0003", "Operator does not exist"))
+    assert callback.result_code == "SFC_IC0003" and not callback.succeeded
+    assert callback.meaning.operator_text == (
+        "M-Pesa result code SFC_IC0003: Operator does not exist"
+    )
+
+
+def test_nul_in_result_desc_is_dropped():
+    assert parse_callback(failure(1, "bad\u0000desc")).result_desc == "baddesc"
+
+
 def test_masked_phone_in_callback_is_kept_as_sent():
     body = json.loads(SUCCESS_BODY)
     body["Body"]["stkCallback"]["CallbackMetadata"]["Item"][4]["Value"] = "0722****111"
@@ -107,10 +119,52 @@ def _success_without(name):
         ({"Body": "x"}, "Body must be an object"),
         ({"Body": {}}, "no stkCallback"),
         ({"Body": {"stkCallback": []}}, "stkCallback must be an object"),
-        (failure(None), "ResultCode is missing"),
-        (failure(True), "ResultCode is missing or not a number"),
-        (failure("zero"), "ResultCode is not an integer"),
-        (failure(1.5), "ResultCode is not an integer"),
+        (failure(None), "ResultCode must be an integer or a code"),
+        (failure(True), "ResultCode must be an integer or a code"),
+        (failure("zero"), "ResultCode must be an integer or a code"),
+        (failure(1.5), "ResultCode must be an integer or a code"),
+        # Out of range for the payment row: stored there, each would fail every try.
+        (failure(10**30), "ResultCode 1000000000000000000000000000000 is out of range"),
+        (failure("99999999999"), "ResultCode 99999999999 is out of range"),
+        (_success_with(MpesaReceiptNumber="Q" * 40), "MpesaReceiptNumber must be 1-30"),
+        (_success_with(MpesaReceiptNumber="QAB 1C2D3E4"), "MpesaReceiptNumber must be 1-30"),
+        (_success_with(Amount=1e20), "Amount is out of range"),
+        (_success_with(Amount="Infinity"), "Amount must be positive"),
+        (
+            {
+                "Body": {
+                    "stkCallback": {
+                        **failure(1)["Body"]["stkCallback"],
+                        "CheckoutRequestID": "w" * 101,
+                    }
+                }
+            },
+            "CheckoutRequestID must be 1-100",
+        ),
+        (
+            {
+                "Body": {
+                    "stkCallback": {
+                        **failure(1)["Body"]["stkCallback"],
+                        "CheckoutRequestID": "ws_CO_\u0000",
+                    }
+                }
+            },
+            "CheckoutRequestID must be 1-100",
+        ),
+        (
+            {
+                "Body": {
+                    "stkCallback": {
+                        **failure(1)["Body"]["stkCallback"],
+                        "Extra": [[[[[[[[[[1]]]]]]]]]],
+                    }
+                }
+            },
+            "nested deeper than 10",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 10"),
+        (b'{"Body":' * 100_000 + b"1" + b"}" * 100_000, "nested deeper than 10"),
         ({"Body": {"stkCallback": {"ResultCode": 1032}}}, "MerchantRequestID"),
         (failure(0), "CallbackMetadata"),
         (_success_without("MpesaReceiptNumber"), "MpesaReceiptNumber"),

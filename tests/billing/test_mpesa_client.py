@@ -263,6 +263,15 @@ def test_query_reports_a_cancelled_push_as_an_int_code(daraja_sim, daraja_config
     assert "cancelled" in result.meaning.operator_text
 
 
+def test_query_reports_a_string_code_from_safaricoms_table(daraja_sim, daraja_config):
+    daraja_sim.scenario(result_code="SFC_IC0003", result_desc="Operator does not exist")
+    client = DarajaClient(daraja_config)
+    result = client.stk_query(push(client).checkout_request_id)
+
+    assert result.result_code == "SFC_IC0003" and not result.succeeded
+    assert "Operator does not exist" in result.meaning.operator_text
+
+
 def test_rate_limited_query_raises_then_answers(daraja_sim, daraja_config):
     daraja_sim.scenario(query_rate_limited=1)
     client = DarajaClient(daraja_config)

@@ -28,7 +28,7 @@ from radtik.jobs.runner import run_job
 from radtik.jobs.services import job_enqueue
 from radtik.realtime.fragments import fragment_render
 from routers.models import Router
-from tests.billing.test_payment_services import callback, post_callback
+from tests.billing.support import callback, post_callback
 from tests.support.events import GroupListener
 from tests.support.jobs import wait_job
 

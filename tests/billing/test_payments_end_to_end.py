@@ -12,11 +12,14 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import requests
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
+from billing.inbox import MAX_ATTEMPTS, inbox_wake
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa.simulator.callbacks import callback_body
 from provisioning.models import RouterConfig
@@ -25,6 +28,7 @@ from radtik.jobs.models import Job
 from radtik.jobs.periodic import redeliver_stuck_jobs
 from radtik.jobs.services import job_enqueue
 from routers.models import Router
+from tests.billing.support import FAIL_PAYMENT_UPDATE
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
@@ -264,6 +268,153 @@ def test_callback_whose_wake_up_was_lost_is_matched_by_the_minute_check(shop):
         assert PaymentCallback.objects.get().outcome == "accepted"
     subscription = completed.subscription
     assert shop["radius"].auth(subscription.username, subscription.password).accepted
+
+
+def post_to_daphne(port: int, secret: str, body: str) -> requests.Response:
+    return requests.post(
+        f"http://127.0.0.1:{port}/api/payments/mpesa/callback/{secret}/",
+        data=body,
+        headers={"Host": f"alpha.localhost:{port}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
+def paid_callback(checkout: str, receipt: str, amount: object = 50) -> str:
+    txn = SimpleNamespace(
+        merchant_request_id="29115-1",
+        checkout_request_id=checkout,
+        result_code=0,
+        result_desc="The service request is processed successfully.",
+        callback_amount=amount,
+        receipt=receipt,
+        phone="254712345670",
+    )
+    return json.dumps(callback_body(txn, "20261201101010"))
+
+
+def pending_payments(shop, *checkouts: str) -> str:
+    """Pending payments for `checkouts`; returns the callback secret."""
+    with schema_context("alpha"):
+        Package.objects.update(router=None)
+        for checkout in checkouts:
+            Payment.objects.create(
+                package=shop["package"],
+                phone="254712345670",
+                amount=50,
+                checkout_request_id=checkout,
+            )
+        return DarajaSettings.objects.get().callback_secret
+
+
+def served_by_callback(*checkouts: str) -> bool:
+    return Payment.objects.filter(
+        checkout_request_id__in=checkouts, status="completed", resolved_via="callback"
+    ).count() == len(checkouts)
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [{"receipt": "Q" * 40}, {"amount": 1e20}],
+    ids=["40-character receipt", "amount 1e20"],
+)
+def test_out_of_range_callback_between_two_good_ones_blocks_neither(shop, poison):
+    secret = pending_payments(shop, "ws_CO_first", "ws_CO_poison", "ws_CO_last")
+    first = post_to_daphne(shop["port"], secret, paid_callback("ws_CO_first", "QFA1C2D3E4"))
+    receipt, amount = poison.get("receipt", "QPO1C2D3E4"), poison.get("amount", 50)
+    bad = post_to_daphne(shop["port"], secret, paid_callback("ws_CO_poison", receipt, amount))
+    last = post_to_daphne(shop["port"], secret, paid_callback("ws_CO_last", "QLA1C2D3E4"))
+    assert (first.status_code, bad.status_code, last.status_code) == (200, 400, 200)
+    assert bad.json()["ResultCode"] == 1 and bad.json()["ResultDesc"].startswith("Rejected:")
+    wait_for(
+        lambda: served_by_callback("ws_CO_first", "ws_CO_last"),
+        what="both good payments served by their callbacks",
+    )
+    with schema_context("alpha"):
+        assert Payment.objects.get(checkout_request_id="ws_CO_poison").status == "pending"
+        rejected = PaymentCallback.objects.get(outcome="malformed")
+        assert rejected.error and rejected.payment is None
+
+
+@pytest.fixture
+def refused_payment_update():
+    """A payment whose row the database refuses to update: its callback fails in the drain."""
+    with connection.cursor() as cursor:
+        cursor.execute(FAIL_PAYMENT_UPDATE)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP FUNCTION IF EXISTS alpha.test_refuse_update() CASCADE")
+
+
+def test_callback_failing_in_the_drain_is_set_aside_while_the_rest_are_served(
+    shop, refused_payment_update, make_user, tenant_client
+):
+    secret = pending_payments(shop, "ws_CO_first", "ws_CO_poison", "ws_CO_last")
+    for checkout, receipt in [
+        ("ws_CO_first", "QFA1C2D3E4"),
+        ("ws_CO_poison", "QPO1C2D3E4"),
+        ("ws_CO_last", "QLA1C2D3E4"),
+    ]:
+        assert post_to_daphne(shop["port"], secret, paid_callback(checkout, receipt)).ok
+    wait_for(
+        lambda: served_by_callback("ws_CO_first", "ws_CO_last"),
+        what="both good payments served while the one between them fails",
+    )
+    # Later drains (the minute check wakes them) try it again, then set it aside.
+    poison = wait_for(
+        lambda: PaymentCallback.objects.filter(
+            checkout_request_id="ws_CO_poison", attempts=1
+        ).first(),
+        what="the failing callback's first try counted",
+    )
+    for tries in range(1, MAX_ATTEMPTS):
+        inbox_wake("alpha", force=True)
+        poison = wait_for(
+            lambda tries=tries, pk=poison.pk: PaymentCallback.objects.filter(
+                pk=pk, attempts__gt=tries
+            ).first(),
+            what="another try of the failing callback",
+        )
+    assert poison.outcome == "quarantine"
+    assert poison.attempts == MAX_ATTEMPTS and "refused by a test trigger" in poison.error
+
+    operator = tenant_client("alpha", make_user("alpha", "ops", role="operator"))
+    assert "1 callback needs attention" in operator.get("/billing/payments/").content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP FUNCTION alpha.test_refuse_update() CASCADE")  # the cause, fixed
+    retried = operator.post(f"/api/payments/callbacks/{poison.pk}/retry/")
+    assert retried.status_code == 200 and retried.json()["outcome"] == "received"
+    wait_for(lambda: served_by_callback("ws_CO_poison"), what="the retried callback served")
+
+
+def test_callback_secret_is_in_no_log_and_on_no_page(shop, session_tmp, make_user, tenant_client):
+    secret = pending_payments(shop, "ws_CO_first")
+    assert post_to_daphne(shop["port"], secret, paid_callback("ws_CO_first", "QFA1C2D3E4")).ok
+    assert post_to_daphne(shop["port"], secret, "{not json").status_code == 400
+    assert post_to_daphne(shop["port"], secret[:-1], "{}").status_code == 404
+    log = session_tmp / "daphne.log"
+    access = re.compile(r'"POST /api/payments/mpesa/callback/\*\*\*/" 400')
+    deadline = time.monotonic() + 30
+    while not access.search(log.read_text(errors="replace")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text(errors="replace")
+    assert access.search(text), text[-2000:]  # daphne's access log, path redacted
+    assert "Bad Request: /api/payments/mpesa/callback/***/" in text  # Django's error log
+    assert secret not in text and secret[:-1] not in text
+    wait_for(lambda: served_by_callback("ws_CO_first"), what="the payment served")
+
+    boss = make_user("alpha", "boss", role="admin", is_staff=True, is_superuser=True)
+    admin = tenant_client("alpha", boss)
+    with schema_context("alpha"):
+        config = DarajaSettings.objects.get()
+    for url in ("/billing/settings/", f"/admin/billing/darajasettings/{config.pk}/change/"):
+        page = admin.get(url)
+        assert page.status_code == 200 and secret not in page.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT callback_secret FROM alpha.billing_darajasettings")
+        stored = cursor.fetchone()[0]
+    assert secret not in stored  # encrypted at rest
 
 
 def test_anonymous_portal_client_may_watch_only_payment_topics(daphne_server, tenants):

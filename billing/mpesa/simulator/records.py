@@ -40,7 +40,7 @@ class SimTransaction:
     account_reference: str
     callback_url: str
     scenario: Scenario
-    result_code: int
+    result_code: int | str
     result_desc: str
     receipt: str | None  # only for result_code 0
     decided_at: float  # time.monotonic() when the outcome is known; queries say pending before

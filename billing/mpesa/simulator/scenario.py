@@ -9,7 +9,8 @@ from dataclasses import dataclass
 class Scenario:
     """Captured when a push arrives, so changing it later does not affect pushes in flight."""
 
-    result_code: int = 0  # 0 paid, 1032 cancelled, 1 no funds, 1037 unreachable, 2001 wrong PIN…
+    # 0 paid, 1032 cancelled, 1 no funds, 1037 unreachable, 2001 wrong PIN… or "SFC_IC0003"
+    result_code: int | str = 0
     result_desc: str | None = None  # None: Daraja's own text for result_code
     amount: float | None = None  # Amount the callback reports; None: the amount pushed
     delay: float = 0.0  # seconds from push to outcome; STK query says pending until then
