@@ -189,8 +189,8 @@ def main() -> None:
         from django.db.models import Count
         from django_tenants.utils import schema_context
 
-        from billing.choices import PROCESS_KIND
         from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
+        from billing.tasks import ProcessPayment
         from radius.services import radius_server_create
         from radius.testing.agent import RadiusAgent
         from radtik.jobs.models import Job
@@ -331,7 +331,7 @@ def main() -> None:
             )
         sys.stdout.flush()
 
-        jobs = Job.objects.filter(kind=PROCESS_KIND)
+        jobs = Job.objects.filter(kind=ProcessPayment.name)
         waiting = PaymentCallback.objects.filter(outcome="received")
 
         def backlog() -> int:

@@ -41,6 +41,7 @@ def main() -> None:
         from django_q.tasks import async_task, result
         from django_tenants.utils import schema_context
 
+        from bench.support_jobs import Noop
         from radtik.jobs.models import Job
         from radtik.jobs.services import job_enqueue
         from tenants import services
@@ -75,7 +76,7 @@ def main() -> None:
         ours = []
         with schema_context("bench0"):
             for _ in range(ROUNDS * 4):
-                job = job_enqueue(kind="bench.noop")
+                job = job_enqueue(kind=Noop)
                 row = Job.objects.filter(pk=job.pk)
                 deadline = time.monotonic() + 30
                 while not (started := row.values_list("started_at", flat=True)[0]):

@@ -38,6 +38,7 @@ def main() -> None:
         scratch.create()
         from django_tenants.utils import schema_context
 
+        from provisioning.tasks import ProbeRouter
         from radtik.jobs.models import Job, JobLogLine
         from routers.models import Router
         from routers.services import router_probe_start
@@ -92,11 +93,11 @@ def main() -> None:
                     for router in routers:
                         router_probe_start(router=router)
                     time.sleep(DURATION)
-                    Job.objects.filter(kind="routers.probe").update(status="cancelled")
+                    Job.objects.filter(kind=ProbeRouter.name).update(status="cancelled")
                     elapsed = time.monotonic() - start
                     starts: dict[int, list[float]] = {}
                     for job_id, at in JobLogLine.objects.filter(
-                        message__endswith="started", job__kind="routers.probe"
+                        message__endswith="started", job__kind=ProbeRouter.name
                     ).values_list("job_id", "at"):
                         starts.setdefault(job_id, []).append(at.timestamp())
                     errors = {
@@ -109,7 +110,7 @@ def main() -> None:
                     }
                     silent_jobs = set(
                         Job.objects.filter(
-                            kind="routers.probe",
+                            kind=ProbeRouter.name,
                             target_id__in=[str(r.pk) for r in routers if r.api_port == silent_port],
                         ).values_list("pk", flat=True)
                     )

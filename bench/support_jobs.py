@@ -3,13 +3,15 @@
 import time
 
 from radtik.jobs.policies import JobPolicy
-from radtik.jobs.registry import job_kind
+from radtik.jobs.registry import JobKind
 
 
 def started_at() -> float:
     return time.time()
 
 
-@job_kind("bench.noop", policy=JobPolicy(attempts=1, timeout=10))
 def noop(ctx):
     return None
+
+
+Noop = JobKind(name="bench.noop", policy=JobPolicy(attempts=1, timeout=10), run=noop)

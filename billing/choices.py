@@ -1,4 +1,4 @@
-"""Billing constants: statuses, job kinds and limits, in one place."""
+"""Billing constants: statuses, topics and limits, in one place."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import re
 
 from django.db import models
 
-PROCESS_KIND = "billing.process_payment"
-PROVISION_KIND = "billing.provision_router_user"
-RECONCILE_KIND = "billing.reconcile"
-EXPIRE_KIND = "billing.expire"
+# The worker cluster of payment work: its own workers, so a customer waiting at the portal is
+# never queued behind imports or voucher syncs.
+PAYMENTS_QUEUE = "payments"
 
 # Topics: operators watch `payments`; a portal page watches `payment.<token>` (unguessable).
 PAYMENTS_TOPIC = "payments"
 PORTAL_TOPIC_PREFIX = "payment."
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24) → 32 characters
+# What an anonymous portal client may watch (radtik.realtime.auth): its own payment's topic.
+PORTAL_TOPIC = re.compile(re.escape(PORTAL_TOPIC_PREFIX) + r"[A-Za-z0-9_-]{32,64}")
 MAX_CALLBACK_BYTES = 64 * 1024
 CREDENTIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 USERNAME_PREFIX = "mp"  # vouchers are upper case: the RADIUS name spaces never collide

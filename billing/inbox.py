@@ -33,10 +33,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import PROCESS_KIND, CallbackOutcome
+from billing.choices import PAYMENTS_QUEUE, CallbackOutcome
 from billing.models import PaymentCallback
 from radtik.jobs.broker import hand_over
-from radtik.jobs.policies import policy_for
 from radtik.redis_client import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def inbox_wake(schema_name: str, *, force: bool = False) -> None:
                 schema_name,
                 name=f"billing.callbacks:{schema_name}",
                 timeout=DRAIN_TIMEOUT,
-                queue=policy_for(PROCESS_KIND).queue,
+                queue=PAYMENTS_QUEUE,
                 save=False,
             )
     except Exception:

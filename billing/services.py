@@ -22,11 +22,8 @@ from django.utils import timezone
 
 from billing.choices import (
     CREDENTIAL_ALPHABET,
-    EXPIRE_KIND,
     MAC_ADDRESS,
     MAX_CALLBACK_BYTES,
-    PROCESS_KIND,
-    PROVISION_KIND,
     SAFARICOM_CALLBACK_IPS,
     USERNAME_PREFIX,
     CallbackOutcome,
@@ -277,6 +274,8 @@ def _record_result(
     via: str,
 ) -> str:
     """Store Daraja's outcome on a locked payment once and queue its processing."""
+    from billing.tasks import ProcessPayment  # tasks imports this module
+
     if payment.resolved_via:
         return CallbackOutcome.DUPLICATE
     payment.result_code = str(result_code)
@@ -305,7 +304,7 @@ def _record_result(
     if flag:
         # Settling skips a payment that is no longer pending: tell operators and the portal now.
         payment_publish(payment, "payment.flagged")
-    job_enqueue(kind=PROCESS_KIND, target=payment, params={"payment_id": payment.pk})
+    job_enqueue(kind=ProcessPayment, target=payment, params={"payment_id": payment.pk})
     return CallbackOutcome.ACCEPTED
 
 
@@ -488,6 +487,7 @@ def _customer_for(payment: Payment, now: Any) -> Customer:
 
 def subscription_activate(*, customer: Customer, package: Package, now: Any) -> Subscription:
     """Create, extend (still active) or reconnect (expired) the customer's subscription."""
+
     validity = timedelta(seconds=package.validity_seconds)
     router = package.router
     radius_server = package.radius_server or (router.radius_server if router else None)
@@ -541,9 +541,11 @@ def _access_pending(subscription: Subscription) -> None:
 
 
 def _queue_router_access(subscription: Subscription, actor: Any = None) -> None:
+    from billing.tasks import ProvisionRouterUser  # tasks imports this module
+
     if subscription.router_state == SyncState.PENDING:
         job_enqueue(
-            kind=PROVISION_KIND,
+            kind=ProvisionRouterUser,
             target=subscription,
             requested_by=actor,
             params={"subscription_id": subscription.pk},
@@ -561,6 +563,8 @@ def subscription_update(
     """An operator's change of dates or status, applied to the network as a payment applies it:
     still active, its access is written again to RADIUS (by its payment's job) and the router;
     suspended or expired, it is removed from them (by the expiry job)."""
+    from billing.tasks import ExpireSubscriptions, ProcessPayment  # tasks imports this module
+
     with transaction.atomic():
         locked = (
             Subscription.objects.select_for_update(of=("self",))
@@ -596,13 +600,13 @@ def subscription_update(
             actor=actor, action=AuditAction.SUBSCRIPTION_UPDATE, obj=locked, changes=changes
         )
         if not granted:
-            job_enqueue(kind=EXPIRE_KIND, target=locked, requested_by=actor)
+            job_enqueue(kind=ExpireSubscriptions, target=locked, requested_by=actor)
             return locked
         _queue_router_access(locked, actor)
         if locked.radius_state == SyncState.PENDING:
             # Settling is done once; the job then writes the subscription's RADIUS user again.
             job_enqueue(
-                kind=PROCESS_KIND,
+                kind=ProcessPayment,
                 target=payment,
                 requested_by=actor,
                 params={"payment_id": payment.pk},
@@ -661,11 +665,11 @@ def payments_reconcile_enqueue(
 ) -> Job:
     """Queue an STK-query pass over pending payments (operators' button), or record one for the
     command to run in the foreground."""
-    from billing.choices import RECONCILE_KIND
+    from billing.tasks import ReconcilePayments  # tasks imports this module
 
     params = {} if older_than_seconds is None else {"older_than_seconds": older_than_seconds}
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.PAYMENTS_RECONCILE, changes=params)
         return job_enqueue(
-            kind=RECONCILE_KIND, requested_by=actor, params=params, foreground=foreground
+            kind=ReconcilePayments, requested_by=actor, params=params, foreground=foreground
         )

@@ -15,7 +15,7 @@ from billing.access import (
     subscriptions_cleanup_pending,
     subscriptions_expire_due,
 )
-from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
+from billing.choices import PAYMENTS_QUEUE
 from billing.inbox import inbox_drain, inbox_revive
 from billing.mpesa import DarajaError, DarajaRateLimitedError
 from billing.services import (
@@ -27,14 +27,14 @@ from billing.services import (
     payments_due_for_query,
 )
 from radtik.jobs.context import JobContext
-from radtik.jobs.periodic import MINUTE_CHECKS, PERIODIC_KINDS
-from radtik.jobs.registry import job_kind
+from radtik.jobs.periodic import minute_check_register
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import JobKind
 
 # Minutes a payment may stay pending before it is resolved by STK query.
 RECONCILE_AFTER_MINUTES = float(getattr(settings, "BILLING_RECONCILE_AFTER_MINUTES", 3))
 
 
-@job_kind(PROCESS_KIND, on_failed=payment_grant_failed)
 def process_payment(ctx: JobContext) -> dict[str, Any]:
     # No progress steps: the job takes milliseconds, and each step costs a write and two events
     # (a quarter of the job at a burst of callbacks). Its result says what happened.
@@ -42,13 +42,11 @@ def process_payment(ctx: JobContext) -> dict[str, Any]:
     return payment_grant_access(payment_id=payment.pk)
 
 
-@job_kind(PROVISION_KIND, on_failed=subscription_provision_failed)
 def provision_router_user(ctx: JobContext) -> dict[str, Any]:
     ctx.progress("provisioning", 20, f"Attempt {ctx.attempt}: creating the hotspot user")
     return subscription_provision_router(subscription_id=ctx.params["subscription_id"])
 
 
-@job_kind(RECONCILE_KIND)
 def reconcile_payments(ctx: JobContext) -> dict[str, int]:
     seconds = ctx.params.get("older_than_seconds", RECONCILE_AFTER_MINUTES * 60)
     due = payments_due_for_query(older_than=timedelta(seconds=float(seconds)))
@@ -73,7 +71,6 @@ def reconcile_payments(ctx: JobContext) -> dict[str, int]:
     return counts
 
 
-@job_kind(EXPIRE_KIND)
 def expire_subscriptions(ctx: JobContext) -> dict[str, int]:
     expired = subscriptions_expire_due()
     ctx.progress("removing", 50, f"{expired} subscription(s) expired; removing their access")
@@ -83,9 +80,34 @@ def expire_subscriptions(ctx: JobContext) -> dict[str, int]:
     return {"expired": expired, "removed": removed}
 
 
-# Scheduled per tenant by radtik.jobs.periodic (minutes between runs).
-PERIODIC_KINDS.setdefault(RECONCILE_KIND, 1)
-PERIODIC_KINDS.setdefault(EXPIRE_KIND, 1)
+# Payments retry quickly: the customer is waiting at the portal.
+ProcessPayment = JobKind(
+    name="billing.process_payment",
+    policy=JobPolicy(attempts=5, timeout=60, delays=(2, 5, 15, 30, 60)),
+    run=process_payment,
+    on_failed=payment_grant_failed,
+    queue=PAYMENTS_QUEUE,
+)
+ProvisionRouterUser = JobKind(
+    name="billing.provision_router_user",
+    policy=JobPolicy(attempts=5, timeout=60, delays=(5, 15, 30, 60, 120)),
+    run=provision_router_user,
+    on_failed=subscription_provision_failed,
+)
+ReconcilePayments = JobKind(
+    name="billing.reconcile",
+    policy=JobPolicy(attempts=2, timeout=300, backoff=30),
+    run=reconcile_payments,
+    every_minutes=1,
+    enqueue_once=True,
+)
+ExpireSubscriptions = JobKind(
+    name="billing.expire",
+    policy=JobPolicy(attempts=3, timeout=300, backoff=30),
+    run=expire_subscriptions,
+    every_minutes=1,
+    enqueue_once=True,
+)
 
 
 def callbacks_drain(schema_name: str) -> int:
@@ -93,4 +115,4 @@ def callbacks_drain(schema_name: str) -> int:
     return inbox_drain(schema_name, payment_callback_match)
 
 
-MINUTE_CHECKS.append(inbox_revive)
+minute_check_register(inbox_revive)

@@ -26,9 +26,6 @@ from routers.connection import router_session
 from routers.events import router_topic
 from routers.models import Router
 
-DEPLOY_KIND = "provisioning.deploy"
-DISCOVER_KIND = "provisioning.discover"
-PLAN_KIND = "provisioning.plan"
 REACHABLE = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.FAILED)
 SECTIONS = ("hotspot", "pppoe")  # the services that run on chosen interfaces
 
@@ -46,12 +43,14 @@ def interfaces_stale(router: Router) -> bool:
 
 
 def discovery_start(*, router: Router, actor: Any = None) -> Job:
+    from provisioning.tasks import DiscoverInterfaces  # tasks imports this module
+
     if router.status not in REACHABLE:
         raise ValidationError(
             f"Router {router.name} is {router.status}: discovery needs it online."
         )
     return job_enqueue(
-        kind=DISCOVER_KIND, target=router, requested_by=actor, params={"router_id": router.pk}
+        kind=DiscoverInterfaces, target=router, requested_by=actor, params={"router_id": router.pk}
     )
 
 
@@ -108,22 +107,10 @@ def publish_interfaces(router: Router, *, error: str = "") -> None:
         ],
         "discovered_at": interfaces[0].discovered_at.isoformat() if interfaces else None,
         "stale": interfaces_stale(router),
-        "selected": {
-            section: saved.get(section, {}).get("interfaces", []) for section in SECTIONS
-        },
+        "selected": {section: saved.get(section, {}).get("interfaces", []) for section in SECTIONS},
         "error": error[:500],
     }
     publish(current_tenant_id(), router_topic(router), "RouterInterfacesDiscovered", payload)
-
-
-def plan_run(ctx: JobContext) -> dict[str, Any]:
-    """Job body: diff a saved configuration against the router's live state."""
-    from provisioning.plan_apply import build_plan
-
-    config = RouterConfig.objects.select_related("router").get(pk=ctx.params["config_id"])
-    with router_session(config.router, timeout=settings.ROUTER_API_TIMEOUT) as api:
-        plan = build_plan(api, config.config)
-    return {"config_version": config.version, "items": [step.describe() for step in plan]}
 
 
 def service_config_create(
@@ -150,6 +137,8 @@ def service_config_create(
 
 
 def deploy_start(*, router: Router, config: RouterConfig | None = None, actor: Any = None) -> Job:
+    from provisioning.tasks import DeployRouter  # tasks imports this module
+
     config = config or router.configs.first()
     if config is None:
         raise ValidationError("Save a service configuration before deploying.")
@@ -163,7 +152,7 @@ def deploy_start(*, router: Router, config: RouterConfig | None = None, actor: A
             changes={"config_version": config.version},
         )
         return job_enqueue(
-            kind=DEPLOY_KIND,
+            kind=DeployRouter,
             target=router,
             requested_by=actor,
             params={"router_id": router.pk, "config_id": config.pk},

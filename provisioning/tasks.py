@@ -1,17 +1,17 @@
 from provisioning.deploy_job import router_deploy_run
-from provisioning.probing import PROBE_SWEEP, router_probe_gave_up
-from provisioning.services import (
-    DEPLOY_KIND,
-    DISCOVER_KIND,
-    PLAN_KIND,
-    discovery_gave_up,
-    discovery_run,
-    plan_run,
-)
-from radtik.jobs.registry import job_kind
-from radtik.jobs.sweep import sweep_register
+from provisioning.services import discovery_gave_up, discovery_run
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import JobKind
 
-sweep_register(PROBE_SWEEP, on_failed=router_probe_gave_up)
-job_kind(DEPLOY_KIND)(router_deploy_run)
-job_kind(DISCOVER_KIND, on_failed=discovery_gave_up)(discovery_run)
-job_kind(PLAN_KIND)(plan_run)
+# A failed deploy is rolled back and reported; the operator retries it.
+DeployRouter = JobKind(
+    name="provisioning.deploy",
+    policy=JobPolicy(attempts=1, timeout=300),
+    run=router_deploy_run,
+)
+DiscoverInterfaces = JobKind(
+    name="provisioning.discover",
+    policy=JobPolicy(attempts=3, timeout=60, backoff=5),
+    run=discovery_run,
+    on_failed=discovery_gave_up,
+)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from provisioning import services
 from provisioning.config import LOGIN_METHODS
 from provisioning.plan import desired_items, render_script
+from provisioning.tasks import DeployRouter, DiscoverInterfaces
 from radius.models import RadiusServer
 from radtik.permissions import role_required
 from routers.models import Router
@@ -65,7 +66,7 @@ def stages_context(router: Router, state: dict[str, Any]) -> dict[str, Any]:
 ONBOARDING_STAGES = RouterPagePart(
     template="provisioning/router_stages.html",
     context=stages_context,
-    jobs={"discover": services.DISCOVER_KIND, "deploy": services.DEPLOY_KIND},
+    jobs={"discover": DiscoverInterfaces, "deploy": DeployRouter},
 )
 
 

@@ -16,8 +16,6 @@ class ImportWhat(models.TextChoices):
     ALL = "all", "Everything"
 
 
-IMPORT_KIND = "routers.import"
-PROBE_KIND = "routers.probe"
 # Probing is skipped for routers already reached (or being configured).
 REACHED = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.PROVISIONING)
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"

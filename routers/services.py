@@ -14,10 +14,11 @@ from django.db import transaction
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.jobs.models import Job
+from radtik.jobs.selectors import job_live
 from radtik.jobs.services import job_enqueue
 from radtik.writes import fields_update
 from routers.bootstrap import api_username, bootstrap_script
-from routers.choices import IMPORT_KIND, PROBE_KIND, REACHED, ImportWhat, RouterStatus
+from routers.choices import REACHED, ImportWhat, RouterStatus
 from routers.events import router_publish
 from routers.models import Router
 
@@ -36,6 +37,8 @@ def router_import_start(
 
     `foreground` only records the job, for a command that runs it itself.
     """
+    from routers.tasks import ImportFromRouter  # tasks imports this module
+
     if what not in ImportWhat.values:
         raise ValidationError({"what": [f"Choose one of: {', '.join(ImportWhat.values)}."]})
     if router.status == RouterStatus.CONFIG_PENDING:
@@ -47,7 +50,7 @@ def router_import_start(
             actor=actor, action=AuditAction.ROUTER_IMPORT, obj=router, changes={"what": what}
         )
         return job_enqueue(
-            kind=IMPORT_KIND,
+            kind=ImportFromRouter,
             target=router,
             requested_by=actor,
             params={"router_id": router.pk, "what": what},
@@ -117,17 +120,15 @@ def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:
 
 def router_probe_start(*, router: Router, actor: Any = None) -> Job:
     """(Re)start probing: one Job whose attempts are the probes, `probe_interval` apart."""
-    from radtik.jobs.choices import JobStatus
+    from routers.tasks import ProbeRouter  # tasks imports this module
 
-    running = Job.objects.filter(
-        kind=PROBE_KIND, target_id=str(router.pk), status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-    ).first()
+    running = job_live(kind=ProbeRouter, target=router)
     if running is not None:
         return running
     if router.status == RouterStatus.CONNECTION_FAILED:
         router_status_set(router=router, status=RouterStatus.CONFIG_PENDING, actor=actor)
     return job_enqueue(
-        kind=PROBE_KIND,
+        kind=ProbeRouter,
         target=router,
         requested_by=actor,
         params={"router_id": router.pk},

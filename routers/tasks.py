@@ -1,7 +1,27 @@
-from radtik.jobs.registry import job_kind
-from routers.choices import IMPORT_KIND
-from routers.imports import router_import_run
-from routers.to_radius import MOVE_KIND, move_run
+from django.conf import settings
 
-job_kind(IMPORT_KIND)(router_import_run)
-job_kind(MOVE_KIND)(move_run)
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import JobKind
+from routers.imports import router_import_run
+from routers.probing import PROBE_SWEEP, router_probe_gave_up
+from routers.to_radius import move_run
+
+# Imports: one attempt (the operator sees the error and retries), 10 minutes by default.
+ImportFromRouter = JobKind(
+    name="routers.import",
+    policy=JobPolicy(attempts=1, timeout=int(settings.ROUTER_IMPORT_TIMEOUT)),
+    run=router_import_run,
+)
+MoveSecretsToRadius = JobKind(
+    name="routers.secrets_to_radius",
+    policy=JobPolicy(attempts=3, timeout=600, backoff=5),
+    run=move_run,
+)
+# Swept: each attempt is one probe, run by the sweep; attempts and interval come from the router
+# (router_probe_start), the policy's 60 attempts are the default.
+ProbeRouter = JobKind(
+    name="routers.probe",
+    policy=JobPolicy(attempts=60, timeout=30),
+    sweep=PROBE_SWEEP,
+    on_failed=router_probe_gave_up,
+)

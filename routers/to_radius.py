@@ -26,8 +26,6 @@ from routers.connection import router_session
 from routers.models import PPPProfile, PPPSecret, Router
 from routers.selectors import router_secrets_owner
 
-MOVE_KIND = "routers.secrets_to_radius"
-
 
 def _candidates(router: Router, names: list[str] | None):
     secrets = PPPSecret.objects.filter(router=router, removed_at__isnull=True)
@@ -76,6 +74,8 @@ def move_start(
     disable_local: bool = False,
     actor: Any = None,
 ) -> Job:
+    from routers.tasks import MoveSecretsToRadius  # tasks imports this module
+
     if not server.active:
         raise ValidationError({"server": ["This RADIUS server is disabled."]})
     candidates = list(_candidates(router, names).values_list("name", flat=True))
@@ -96,7 +96,7 @@ def move_start(
             },
         )
         return job_enqueue(
-            kind=MOVE_KIND,
+            kind=MoveSecretsToRadius,
             target=router,
             requested_by=actor,
             params={

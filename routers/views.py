@@ -19,11 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from radtik.jobs.models import Job
+from radtik.jobs.registry import JobKind
 from radtik.permissions import role_required, user_has_role
 from routers import services
-from routers.choices import IMPORT_KIND, PROBE_KIND, ImportWhat
+from routers.choices import ImportWhat
 from routers.events import router_topic
 from routers.models import Router
+from routers.tasks import ImportFromRouter, ProbeRouter
 from tenants.accounts.models import Role
 
 IMPORT_MENUS = ("pools", "profiles", "secrets")
@@ -48,7 +50,7 @@ class RouterPagePart:
 
     template: str
     context: Callable[[Router, dict[str, Any]], dict[str, Any]]
-    jobs: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, JobKind] = field(default_factory=dict)
 
 
 _page_parts: list[RouterPagePart] = []
@@ -59,10 +61,10 @@ def router_page_part_add(part: RouterPagePart) -> None:
         _page_parts.append(part)
 
 
-def latest_jobs(router: Router, kinds: dict[str, str]) -> dict[str, Job | None]:
+def latest_jobs(router: Router, kinds: dict[str, JobKind]) -> dict[str, Job | None]:
     """The newest job of each kind for this router: a reopened page shows where things stand."""
     jobs = Job.objects.filter(target_type="routers.router", target_id=str(router.pk))
-    return {name: jobs.filter(kind=kind).first() for name, kind in kinds.items()}
+    return {name: jobs.filter(kind=kind.name).first() for name, kind in kinds.items()}
 
 
 def _roles(request: HttpRequest) -> dict[str, bool]:
@@ -115,7 +117,7 @@ def router_page(
     status: int = 200,
 ) -> HttpResponse:
     """The router page; `state` goes to the parts (see RouterPagePart)."""
-    kinds = {"probe": PROBE_KIND, "import": IMPORT_KIND}
+    kinds = {"probe": ProbeRouter, "import": ImportFromRouter}
     for part in _page_parts:
         kinds.update(part.jobs)
     jobs = latest_jobs(router, kinds)

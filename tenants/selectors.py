@@ -1,7 +1,17 @@
 from django.core.management.base import CommandError
 from django_tenants.utils import get_public_schema_name
 
+from tenants.choices import TenantStatus
 from tenants.models import Tenant
+
+
+def tenant_schemas_active() -> list[str]:
+    """The schemas background work runs in: every active tenant's (never public's)."""
+    return list(
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .filter(status=TenantStatus.ACTIVE)
+        .values_list("schema_name", flat=True)
+    )
 
 
 def tenant_for_command(slug: str | None) -> Tenant:

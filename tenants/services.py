@@ -25,7 +25,6 @@ from tenants.accounts.models import Role, User
 from tenants.choices import RESERVED_SLUGS, TenantStatus
 from tenants.models import Domain, Tenant
 
-CREATE_KIND = "tenants.create"
 STATUS_ACTIONS = {
     TenantStatus.SUSPENDED: AuditAction.TENANT_SUSPEND,
     TenantStatus.ACTIVE: AuditAction.TENANT_REACTIVATE,
@@ -56,6 +55,8 @@ def tenant_create(
     requested_by: Any = None,
 ) -> TenantCreation:
     """Reserve the slug now and create the schema, admin and domain in a background job."""
+    from tenants.tasks import CreateTenant  # tasks imports this module
+
     slug = (slug or slugify(name)).strip().lower()
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -95,7 +96,7 @@ def tenant_create(
             actor=requested_by, action=AuditAction.TENANT_CREATE, obj=tenant, changes={"slug": slug}
         )
         job = job_enqueue(
-            kind=CREATE_KIND,
+            kind=CreateTenant,
             target=tenant,
             requested_by=requested_by,
             params={

@@ -1,4 +1,10 @@
-from radtik.jobs.registry import job_kind
-from tenants.services import CREATE_KIND, tenant_mark_failed, tenant_provision
+from radtik.jobs.policies import JobPolicy
+from radtik.jobs.registry import JobKind
+from tenants.services import tenant_mark_failed, tenant_provision
 
-job_kind(CREATE_KIND, on_failed=tenant_mark_failed)(tenant_provision)
+CreateTenant = JobKind(
+    name="tenants.create",
+    policy=JobPolicy(attempts=3, timeout=300, backoff=5),
+    run=tenant_provision,
+    on_failed=tenant_mark_failed,
+)

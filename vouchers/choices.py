@@ -22,5 +22,3 @@ class ValidityMode(models.TextChoices):
 # No look-alikes: 0/O, 1/I/L, 5/S, 2/Z, 8/B are all dropped.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 MAX_BATCH = 100_000
-SYNC_KIND = "vouchers.sync"
-EXPIRE_KIND = "vouchers.expire"

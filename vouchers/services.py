@@ -18,13 +18,11 @@ from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from radtik.tenancy import current_tenant_id
 from radtik.writes import fields_update, row_delete
-from vouchers.choices import MAX_BATCH, SYNC_KIND, SyncStatus, VoucherStatus
+from vouchers.choices import MAX_BATCH, SyncStatus, VoucherStatus
 from vouchers.codes import random_codes
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 from vouchers.selectors import batch_counts
 
-REMOVE_KIND = "vouchers.remove"
-RECONCILE_KIND = "vouchers.reconcile"
 COPY_COLUMNS = (
     "batch_id",
     "username",
@@ -79,6 +77,8 @@ def batch_create(
     actor: Any = None,
 ) -> BatchCreation:
     """Generate `count` unique vouchers in one bulk write and queue their sync to RADIUS."""
+    from vouchers.tasks import SyncVouchers  # tasks imports this module
+
     batch = VoucherBatch(
         profile=profile,
         radius_server=radius_server,
@@ -106,7 +106,10 @@ def batch_create(
             changes={"count": count, "profile": profile.name, "server": radius_server.name},
         )
         job = job_enqueue(
-            kind=SYNC_KIND, target=batch, requested_by=actor, params={"batch_id": batch.pk}
+            kind=SyncVouchers,
+            target=batch,
+            requested_by=actor,
+            params={"batch_id": batch.pk},
         )
     return BatchCreation(batch=batch, job=job)
 
@@ -145,6 +148,8 @@ def _copy_vouchers(batch_id: int, usernames: list[str], passwords: list[str]) ->
 
 def batch_sync(*, batch: VoucherBatch, only_failed: bool = False, actor: Any = None) -> Job:
     """Queue a sync of the batch: its failed vouchers again, or every voucher."""
+    from vouchers.tasks import SyncVouchers  # tasks imports this module
+
     with transaction.atomic():
         vouchers = batch.vouchers.exclude(status=VoucherStatus.DISABLED)
         if only_failed:
@@ -159,7 +164,10 @@ def batch_sync(*, batch: VoucherBatch, only_failed: bool = False, actor: Any = N
             changes={"only_failed": only_failed},
         )
         job = job_enqueue(
-            kind=SYNC_KIND, target=batch, requested_by=actor, params={"batch_id": batch.pk}
+            kind=SyncVouchers,
+            target=batch,
+            requested_by=actor,
+            params={"batch_id": batch.pk},
         )
         publish_batch(batch)
     return job
@@ -175,10 +183,12 @@ def server_resync(*, server: RadiusServer, actor: Any = None) -> list[Job]:
 
 def server_reconcile(*, server: RadiusServer, actor: Any = None) -> Job:
     """Queue a comparison of this server's synced vouchers with the agent, repairing drift."""
+    from vouchers.tasks import ReconcileRadiusServer  # tasks imports this module
+
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.RADIUS_SERVER_RECONCILE, obj=server)
         return job_enqueue(
-            kind=RECONCILE_KIND,
+            kind=ReconcileRadiusServer,
             target=server,
             requested_by=actor,
             params={"server_id": server.pk},
@@ -225,12 +235,14 @@ def batch_delete(*, batch: VoucherBatch, actor: Any = None) -> Job | None:
 
 
 def _enqueue_removal(vouchers: list[Voucher], actor: Any, target: Any = None) -> Job | None:
+    from vouchers.tasks import RemoveVouchers  # tasks imports this module
+
     by_server: dict[int, list[str]] = {}
     for voucher in vouchers:
         by_server.setdefault(voucher.batch.radius_server_id, []).append(voucher.username)
     jobs = [
         job_enqueue(
-            kind=REMOVE_KIND,
+            kind=RemoveVouchers,
             target=target,
             requested_by=actor,
             params={"server_id": server_id, "usernames": names},

@@ -6,8 +6,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from radtik.jobs.choices import JobStatus, LogLevel
-from radtik.jobs.models import Job, JobLogLine
+from radtik.jobs.choices import LogLevel
+from radtik.jobs.models import Job
+from radtik.jobs.selectors import job_is_cancelled
+from radtik.jobs.services import job_log_add, job_progress
 
 logger = logging.getLogger("radtik.jobs")
 
@@ -31,24 +33,19 @@ class JobContext:
 
     def progress(self, stage: str, percent: int, message: str = "") -> None:
         """Move the job to `stage` at `percent`, log the line and push it to watchers."""
-        from radtik.jobs.services import job_publish
-
         self.check_cancelled()
-        self.job.stage = stage
-        self.job.progress = max(0, min(100, percent))
-        self.job.message = message[:500]
-        Job.objects.filter(pk=self.job.pk).update(
-            stage=stage, progress=self.job.progress, message=self.job.message
-        )
-        self.log(message or stage, stage=stage, publish=False)
-        job_publish(self.job, "job.progress", line=message or stage)
+        self._log_to_process(message or stage, LogLevel.INFO)
+        job_progress(self.job, stage=stage, percent=percent, message=message)
 
-    def log(
-        self, message: str, *, level: str = LogLevel.INFO, stage: str = "", publish: bool = True
-    ) -> None:
-        JobLogLine.objects.create(
-            job=self.job, level=level, stage=stage or self.job.stage, message=message
-        )
+    def log(self, message: str, *, level: str = LogLevel.INFO, stage: str = "") -> None:
+        self._log_to_process(message, level)
+        job_log_add(self.job, message, level=level, stage=stage)
+
+    def check_cancelled(self) -> None:
+        if job_is_cancelled(job_id=self.job.pk):
+            raise JobCancelled()
+
+    def _log_to_process(self, message: str, level: str) -> None:
         logger.log(
             logging.WARNING if level != LogLevel.INFO else logging.INFO,
             "[%s] job %s %s #%s: %s",
@@ -58,12 +55,3 @@ class JobContext:
             self.job.pk,
             message,
         )
-        if publish:
-            from radtik.jobs.services import job_publish
-
-            job_publish(self.job, "job.log", line=message, level=level)
-
-    def check_cancelled(self) -> None:
-        status = Job.objects.filter(pk=self.job.pk).values_list("status", flat=True).first()
-        if status == JobStatus.CANCELLED:
-            raise JobCancelled()

@@ -53,6 +53,11 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
+    @property
+    def can_retry(self) -> bool:
+        """Only a job that ended without succeeding runs again (job_retry, the API, the pages)."""
+        return self.status in (JobStatus.FAILED, JobStatus.CANCELLED)
+
 
 class JobLogLine(models.Model):
     """A stage line of a job, shown in the job page's log panel."""

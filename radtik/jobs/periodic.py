@@ -1,5 +1,6 @@
 """Periodic work per tenant: a django-q2 Schedule (minute granularity) fans out one Job per
-active tenant, so each run is a normal, visible, retried Job in the tenant's schema."""
+active tenant, so each run is a normal, visible, retried Job in the tenant's schema. Kinds say
+how often with `JobKind(every_minutes=...)`."""
 
 from __future__ import annotations
 
@@ -7,54 +8,44 @@ from collections.abc import Callable
 
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from tenants.choices import TenantStatus
-from tenants.models import Tenant
+from radtik.jobs.registry import get_kind, kinds
+from radtik.jobs.selectors import job_live
+from tenants.selectors import tenant_schemas_active
 
-# kind -> minutes between runs
-PERIODIC_KINDS: dict[str, int] = {"vouchers.expire": 5}
-# Safety nets of apps' own hand-overs (billing's callback inbox), run every minute inside each
-# active tenant's schema with the schema's name.
-MINUTE_CHECKS: list[Callable[[str], None]] = []
+# Safety nets of apps' own hand-overs, run every minute inside each active tenant's schema with
+# the schema's name (minute_check_register).
+_MINUTE_CHECKS: list[Callable[[str], None]] = []
 
 
-def enqueue_for_all_tenants(kind: str) -> int:
-    from radtik.jobs.models import Job
+def minute_check_register(check: Callable[[str], None]) -> None:
+    _MINUTE_CHECKS.append(check)
+
+
+def enqueue_for_all_tenants(kind: str) -> None:
+    """What a periodic kind's Schedule runs (django-q2 stores the kind's name as its argument)."""
     from radtik.jobs.services import job_enqueue
 
-    queued = 0
-    schemas = (
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(status=TenantStatus.ACTIVE)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
+    job_kind = get_kind(kind)
+    for schema in tenant_schemas_active():
         with schema_context(schema):
-            # One at a time per tenant: skip when the previous run has not finished.
-            if not Job.objects.filter(kind=kind, status__in=["queued", "running"]).exists():
-                job_enqueue(kind=kind)
-                queued += 1
-    return queued
+            if job_kind.enqueue_once and job_live(kind=job_kind) is not None:
+                continue  # the previous run has not finished
+            job_enqueue(kind=job_kind)
 
 
 def redeliver_stuck_jobs() -> int:
     """Every schema, platform included: queued jobs never handed to the cluster go again, swept
-    kinds with live jobs get their chain of ticks back if it died, and MINUTE_CHECKS run."""
+    kinds with live jobs get their chain of ticks back if it died, and the minute checks run."""
     from radtik.jobs.services import job_redeliver_stuck
     from radtik.jobs.sweep import sweeps_revive
 
-    schemas = [
-        get_public_schema_name(),
-        *Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(status=TenantStatus.ACTIVE)
-        .values_list("schema_name", flat=True),
-    ]
     count = 0
-    for schema in schemas:
+    for schema in [get_public_schema_name(), *tenant_schemas_active()]:
         with schema_context(schema):
             count += len(job_redeliver_stuck())
             sweeps_revive(schema)
             if schema != get_public_schema_name():
-                for check in MINUTE_CHECKS:
+                for check in _MINUTE_CHECKS:
                     check(schema)
     return count
 
@@ -65,21 +56,22 @@ def ensure_schedules() -> None:
     Schedule.objects.update_or_create(
         name="jobs:redeliver",
         defaults={
-            "func": "radtik.jobs.periodic.redeliver_stuck_jobs",
+            "func": f"{__name__}.{redeliver_stuck_jobs.__name__}",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,
         },
     )
-
-    for kind, minutes in PERIODIC_KINDS.items():
+    for kind in kinds():
+        if kind.every_minutes is None:
+            continue
         Schedule.objects.update_or_create(
-            name=f"periodic:{kind}",
+            name=f"periodic:{kind.name}",
             defaults={
-                "func": "radtik.jobs.periodic.enqueue_for_all_tenants",
-                "args": repr(kind),
+                "func": f"{__name__}.{enqueue_for_all_tenants.__name__}",
+                "args": repr(kind.name),
                 "schedule_type": Schedule.MINUTES,
-                "minutes": minutes,
+                "minutes": kind.every_minutes,
                 "repeats": -1,
             },
         )

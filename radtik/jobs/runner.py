@@ -11,17 +11,16 @@ import logging
 import traceback
 
 from django.db import transaction
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus
 from radtik.jobs.context import JobCancelled, JobContext
-from radtik.jobs.models import Job, JobLogLine
+from radtik.jobs.models import Job
 from radtik.jobs.registry import get_kind
 from radtik.jobs.services import (
     job_attempt_interrupted,
+    job_attempt_start,
     job_fail,
-    job_publish,
     job_schedule_next_attempt,
     job_succeed,
 )
@@ -50,24 +49,14 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
         # Only a redelivery after the worker died can find the job running.
         if job.status == JobStatus.RUNNING and job_attempt_interrupted(job):
             return None
-        job.attempts += 1
-        job.status = JobStatus.RUNNING
-        job.started_at = job.started_at or timezone.now()
-        job.next_attempt_at = None
-        job.message = f"Attempt {job.attempts} of {job.max_attempts}"
-        job.save()
-        JobLogLine.objects.create(
-            job=job, stage=job.stage, message=f"attempt {job.attempts} started"
-        )
-        job_publish(job, "job.started")
+        job_attempt_start(job)
     return job
 
 
 def run_in_foreground(job: Job, context: JobContext) -> str:
-    """Run a freshly created job in this process (management commands with a progress bar):
-    same attempt bookkeeping, result and events as in the worker, but a single attempt."""
-    job.max_attempts = 1
-    job.save(update_fields=["max_attempts"])
+    """Run a job just enqueued with `foreground=True` (a single attempt) in this process
+    (management commands with a progress bar): same attempt bookkeeping, result and events as
+    in the worker."""
     claimed = _claim(job.pk, 1, context.schema_name)
     if claimed is None:
         return "skipped"
@@ -77,10 +66,10 @@ def run_in_foreground(job: Job, context: JobContext) -> str:
 
 def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> str:
     kind = get_kind(job.kind)
-    assert kind.func is not None  # swept kinds never get past _claim
+    assert kind.run is not None  # swept kinds never get past _claim
     context = context or JobContext(job=job, schema_name=schema_name)
     try:
-        result = kind.func(context)
+        result = kind.run(context)
     except JobCancelled:
         return "cancelled"
     except Exception as exc:

@@ -1,6 +1,11 @@
+from __future__ import annotations
+
+from django.db import models
 from django.db.models import QuerySet
 
+from radtik.jobs.choices import JobStatus
 from radtik.jobs.models import Job
+from radtik.jobs.registry import JobKind
 
 
 def job_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Job]:
@@ -10,3 +15,18 @@ def job_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[
     if kind:
         jobs = jobs.filter(kind=kind)
     return jobs
+
+
+def job_is_cancelled(*, job_id: int) -> bool:
+    """Read afresh: someone may have cancelled the job while its attempt runs."""
+    return Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists()
+
+
+def job_live(*, kind: JobKind, target: models.Model | None = None) -> Job | None:
+    """The queued or running job of `kind` for `target` (None: the kind's untargeted jobs)."""
+    return Job.objects.filter(
+        kind=kind.name,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+    ).first()

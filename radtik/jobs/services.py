@@ -17,7 +17,7 @@ from radtik.events import publish
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
 from radtik.jobs.models import Job, JobLogLine
-from radtik.jobs.registry import get_kind
+from radtik.jobs.registry import JobKind, get_kind
 from radtik.tenancy import current_tenant_id
 
 RUNNER = "radtik.jobs.runner.run_job"
@@ -25,7 +25,7 @@ RUNNER = "radtik.jobs.runner.run_job"
 
 def job_enqueue(
     *,
-    kind: str,
+    kind: JobKind,
     target: models.Model | None = None,
     params: dict[str, Any] | None = None,
     requested_by: Any = None,
@@ -36,18 +36,18 @@ def job_enqueue(
     """Create a Job in the current schema and hand it to its cluster (which sees it once the
     caller commits).
 
-    `foreground=True` records the job without handing it over: the caller runs it with
-    runner.run_in_foreground (management commands that show progress on the terminal).
+    `foreground=True` records the job, with a single attempt, without handing it over: the
+    caller runs it with runner.run_in_foreground (management commands that show progress on the
+    terminal).
     """
-    job_kind = get_kind(kind)
     user = requested_by if getattr(requested_by, "is_authenticated", False) else None
     job = Job.objects.create(
-        kind=kind,
+        kind=kind.name,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
         params=params or {},
-        max_attempts=max_attempts or job_kind.policy.attempts,
+        max_attempts=1 if foreground else max_attempts or kind.policy.attempts,
         requested_by=user,
         next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
     )
@@ -72,10 +72,10 @@ def _deliver(job: Job, *, delay: float) -> None:
     attempt = job.attempts + 1
     kind = get_kind(job.kind)
     if kind.sweep is not None:
-        sweep = kind.sweep
+        from radtik.jobs.sweep import sweep_ensure  # the sweep claims through this module
 
         def hand_to_sweep() -> None:
-            sweep(schema_name)  # the kind's sweep claims the job once it is due
+            sweep_ensure(kind.name, schema_name)  # the kind's sweep claims the job once due
             _mark_delivered(job, attempt)
 
         # robust: an error in another hook must never keep a committed job from its sweep.
@@ -90,7 +90,7 @@ def _deliver(job: Job, *, delay: float) -> None:
         name=f"{job.kind}:{schema_name}:{job.pk}:{attempt}",
         timeout=policy.effective_timeout,
         delay=delay,
-        queue=policy.queue,
+        queue=kind.queue,
         # The Job is the record. A saved result would cost the cluster's monitor a read of every
         # saved success per task (django-q prunes to save_limit so): a fifth of a payments
         # cluster's CPU at 20 tasks/s. django-q still keeps the failures (worker crashes).
@@ -101,6 +101,40 @@ def _deliver(job: Job, *, delay: float) -> None:
 
 def _mark_delivered(job: Job, attempt: int) -> None:
     Job.objects.filter(pk=job.pk, delivered_attempt__lt=attempt).update(delivered_attempt=attempt)
+
+
+def job_attempt_start(job: Job) -> None:
+    """Record that the next attempt of `job` (locked by the caller) starts now."""
+    job.attempts += 1
+    job.status = JobStatus.RUNNING
+    job.started_at = job.started_at or timezone.now()
+    job.next_attempt_at = None
+    job.message = f"Attempt {job.attempts} of {job.max_attempts}"
+    job.save()
+    JobLogLine.objects.create(job=job, stage=job.stage, message=f"attempt {job.attempts} started")
+    job_publish(job, "job.started")
+
+
+def job_progress(job: Job, *, stage: str, percent: int, message: str = "") -> None:
+    """Move a running job to `stage` at `percent`, log the line and push it to watchers."""
+    job.stage = stage
+    job.progress = max(0, min(100, percent))
+    job.message = message[:500]
+    Job.objects.filter(pk=job.pk).update(stage=stage, progress=job.progress, message=job.message)
+    job_log_add(job, message or stage, stage=stage, notify=False)
+    job_publish(job, "job.progress", line=message or stage)
+
+
+def job_log_add(
+    job: Job, message: str, *, level: str = LogLevel.INFO, stage: str = "", notify: bool = True
+) -> JobLogLine:
+    """Add a line to the job's log panel (and, with `notify`, push it to its watchers)."""
+    line = JobLogLine.objects.create(
+        job=job, level=level, stage=stage or job.stage, message=message
+    )
+    if notify:
+        job_publish(job, "job.log", line=message, level=level)
+    return line
 
 
 def job_redeliver_stuck(*, older_than: float = 60) -> list[Job]:
@@ -269,7 +303,7 @@ def job_retry(*, job: Job, actor: Any = None) -> Job:
     """Run a failed or cancelled job again from its first attempt."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        if not job.can_retry:
             raise ValidationError(
                 f"Only failed or cancelled jobs can be retried; this one is {job.status}."
             )

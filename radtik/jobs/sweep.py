@@ -15,7 +15,6 @@ chains for jobs nobody hands over, and attempts claimed by a dead tick count as 
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid
@@ -28,8 +27,7 @@ from django_tenants.utils import schema_context
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import JobStatus
 from radtik.jobs.models import Job
-from radtik.jobs.policies import JobPolicy
-from radtik.jobs.registry import JobKind, kind_register
+from radtik.jobs.registry import get_kind, kinds
 from radtik.jobs.services import job_claim_due
 from radtik.redis_client import redis_client, redis_key
 
@@ -43,7 +41,8 @@ ACTIVE = [JobStatus.QUEUED, JobStatus.RUNNING]
 
 @dataclass(frozen=True)
 class Sweep:
-    kind: str
+    """How a swept kind's attempts run: `JobKind(sweep=Sweep(...))` in the app's tasks.py."""
+
     # Runs one tick's claimed jobs, {schema: jobs}; called outside any schema. Each job carries
     # `due_at` (when its attempt was due) so the batch can keep the next one on schedule.
     run: Callable[[dict[str, list[Job]]], None]
@@ -57,44 +56,33 @@ class Sweep:
         return STALE_TICKS * self.tick_seconds + 1
 
 
-_SWEEPS: dict[str, Sweep] = {}
-
-
-def sweep_register(
-    sweep: Sweep,
-    *,
-    on_failed: Callable[[Job], None] | None = None,
-    policy: JobPolicy | None = None,
-) -> None:
-    """Register `sweep` and its job kind, whose jobs are handed over to it (not to the runner).
-    `policy` is for kinds defined outside the product (tests), as for job_kind."""
-    _SWEEPS[sweep.kind] = sweep
-    handing = functools.partial(sweep_ensure, sweep.kind)
-    kind_register(
-        JobKind(name=sweep.kind, func=None, on_failed=on_failed, sweep=handing), policy=policy
-    )
+def _sweep(kind: str) -> Sweep:
+    sweep = get_kind(kind).sweep
+    if sweep is None:
+        raise ValueError(f"Job kind {kind!r} is not swept")
+    return sweep
 
 
 def sweep_ensure(kind: str, schema_name: str) -> None:
     """`schema_name` has (or may have) due jobs of `kind`: make sure a chain of ticks runs."""
     redis_client().sadd(_key(kind, "schemas"), schema_name)
     lease = redis_client().get(_key(kind, "lease"))
-    if lease is None or time.time() - _lease(lease)[1] > _SWEEPS[kind].stale_after:
+    if lease is None or time.time() - _lease(lease)[1] > _sweep(kind).stale_after:
         _start_chain(kind)
 
 
 def sweeps_revive(schema_name: str) -> None:
     """Minute safety net, inside `schema_name`: hand over again any swept kind with live jobs
     (a chain that died leaves them queued or claimed forever otherwise)."""
-    for kind in _SWEEPS:
-        if _has_live_jobs(kind):
-            sweep_ensure(kind, schema_name)
+    for kind in kinds():
+        if kind.sweep is not None and _has_live_jobs(kind.name):
+            sweep_ensure(kind.name, schema_name)
 
 
 def sweep_tick(kind: str, token: str) -> int:
     """One tick of chain `token`: claim due attempts in every schema with work, run them;
     returns how many ran."""
-    sweep = _SWEEPS[kind]
+    sweep = _sweep(kind)
     client = redis_client()
     lease = client.get(_key(kind, "lease"))
     if lease is not None and _lease(lease)[0] != token:
@@ -155,7 +143,7 @@ def _lease(value: str) -> tuple[str, float]:
 
 
 def _schedule_tick(kind: str, token: str, *, delay: float) -> None:
-    sweep = _SWEEPS[kind]
+    sweep = _sweep(kind)
     hand_over(
         TICK,
         kind,

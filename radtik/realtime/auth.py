@@ -18,16 +18,16 @@ from django_tenants.utils import get_public_schema_name, remove_www, schema_cont
 from tenants.choices import TenantStatus
 from tenants.models import Domain
 
-# The one kind of topic an anonymous client may watch: a captive-portal payment, named by its
-# unguessable token (billing.models.new_payment_token: 32 URL-safe characters).
-PORTAL_TOPIC = re.compile(r"^payment\.[A-Za-z0-9_-]{32,64}$")
+# Topics an anonymous client (a captive-portal page) may watch, registered by the apps that
+# publish them (anonymous_topic_register); each must name an unguessable token.
+_ANONYMOUS_TOPICS: list[re.Pattern[str]] = []
 
 
 @dataclass(frozen=True)
 class Peer:
     schema_name: str
     tenant_id: int | None  # None on the base domain (system admins)
-    user_id: int | None  # None: an anonymous captive-portal client (PORTAL_TOPIC only)
+    user_id: int | None  # None: an anonymous captive-portal client (portal topics only)
     is_system_admin: bool
 
 
@@ -52,8 +52,13 @@ class _SessionRequest:
         self.session = engine.SessionStore(session_key)
 
 
+def anonymous_topic_register(pattern: re.Pattern[str]) -> None:
+    """Let clients that have not logged in watch topics matching `pattern` (in full)."""
+    _ANONYMOUS_TOPICS.append(pattern)
+
+
 def is_portal_topic(topic: str) -> bool:
-    return bool(PORTAL_TOPIC.match(topic))
+    return any(pattern.fullmatch(topic) for pattern in _ANONYMOUS_TOPICS)
 
 
 def resolve_peer(scope: dict, *, allow_anonymous: bool = False) -> Peer:

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import PROCESS_KIND
 from billing.models import Package, Payment, Subscription
+from billing.tasks import ProcessPayment
 from radius.agent.attributes import expiration_value
 from radius.services import radius_server_create
 from radtik.audit.choices import AuditAction
@@ -56,7 +56,7 @@ def paid(tenants, radius_agent, routeros_router):
             paid_amount=50,
             resolved_via="callback",
         )
-        job_enqueue(kind=PROCESS_KIND, target=payment, params={"payment_id": payment.pk})
+        job_enqueue(kind=ProcessPayment, target=payment, params={"payment_id": payment.pk})
         run_queued_jobs()
         subscription = Subscription.objects.get()
     assert agent.call("GET", f"/users/{subscription.username}").status_code == 200

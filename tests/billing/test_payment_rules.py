@@ -18,8 +18,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import PROCESS_KIND, PROVISION_KIND
 from billing.models import Customer, DarajaSettings, Package, Payment, Subscription
+from billing.tasks import ProcessPayment, ProvisionRouterUser
 from radius.services import radius_server_create
 from radius.testing.agent import free_port
 from radtik.events import group_name
@@ -72,7 +72,7 @@ def pay(tenant_client, shop, payment: Payment, *, amount: float, receipt: str) -
     body = callback(payment.checkout_request_id, amount=amount, receipt=receipt)
     assert post_callback(tenant_client, "alpha", shop["secret"], body).status_code == 200
     with schema_context("alpha"):
-        for job in Job.objects.filter(kind=PROCESS_KIND, params__payment_id=payment.pk):
+        for job in Job.objects.filter(kind=ProcessPayment.name, params__payment_id=payment.pk):
             assert run_job("alpha", job.pk, job.attempts + 1) == "succeeded", job.error
         return Payment.objects.select_related("subscription").get(pk=payment.pk)
 
@@ -107,7 +107,7 @@ def test_policy_exact_price_only_any_other_amount_is_flagged_without_access(
     assert "no access granted" in paid.status_reason
     with schema_context("alpha"):
         assert not Subscription.objects.exists()
-        assert not Job.objects.filter(kind=PROVISION_KIND).exists()
+        assert not Job.objects.filter(kind=ProvisionRouterUser.name).exists()
     assert portal_status(tenant_client, paid) == "flagged"
     operators = heard.wait_for("payment.flagged", topic="payments")
     assert operators["payload"]["status"] == "flagged"
@@ -131,7 +131,7 @@ def test_reused_receipt_is_flagged_and_grants_access_once(
     with schema_context("alpha"):
         assert Subscription.objects.get().ends_at == ends_at  # not extended by the reuse
         assert Payment.objects.filter(receipt="QRU1C2D3E4").get().pk == first.pk
-        assert Job.objects.filter(kind=PROVISION_KIND).count() == 1  # the first payment's
+        assert Job.objects.filter(kind=ProvisionRouterUser.name).count() == 1  # the first payment's
     cashier = tenant_client("alpha", make_user("alpha", "cashier", role="admin"))
     flagged = cashier.get("/api/payments/?status=flagged").json()
     assert [p["id"] for p in flagged["results"]] == [second.pk]
@@ -179,7 +179,7 @@ def test_settling_the_same_payment_twice_extends_access_once(tenants, routeros_r
         )
         jobs = [
             job_enqueue(
-                kind=PROCESS_KIND,
+                kind=ProcessPayment,
                 target=payment,
                 params={"payment_id": payment.pk},
                 foreground=True,
@@ -206,7 +206,9 @@ def test_settling_the_same_payment_twice_extends_access_once(tenants, routeros_r
         subscription = Subscription.objects.get()
         assert subscription.ends_at == ends_at + timedelta(hours=1)
         assert Payment.objects.get().status == "completed"
-        (provision,) = Job.objects.filter(kind=PROVISION_KIND)  # the router user updated once
+        (provision,) = Job.objects.filter(
+            kind=ProvisionRouterUser.name
+        )  # the router user updated once
     assert wait_job(provision.pk).status == "succeeded"
     users = routeros_router.state.find("/ip/hotspot/user", name="HSTWICE01")
     assert [user["password"] for user in users] == ["pw-twice"]
@@ -248,7 +250,7 @@ def test_payment_whose_radius_write_gives_up_shows_why_and_a_retry_grants_access
     body = callback(payment.checkout_request_id, amount=PRICE, receipt="QGU1C2D3E4")
     post_callback(tenant_client, "alpha", shop["secret"], body)
     with schema_context("alpha"):
-        job = Job.objects.get(kind=PROCESS_KIND)
+        job = Job.objects.get(kind=ProcessPayment.name)
     operator = tenant_client("alpha", make_user("alpha", "noc", role="operator"))
     give_up(
         tenants, operator, job, payment, django_capture_on_commit_callbacks, "payment.access_failed"
@@ -286,7 +288,7 @@ def test_router_user_that_cannot_be_created_shows_why_and_a_retry_creates_it(
     paid = pay(tenant_client, shop, payment, amount=PRICE, receipt="QRF1C2D3E4")
     assert paid.status == "completed"
     with schema_context("alpha"):
-        job = Job.objects.get(kind=PROVISION_KIND)
+        job = Job.objects.get(kind=ProvisionRouterUser.name)
     operator = tenant_client("alpha", make_user("alpha", "noc", role="operator"))
     give_up(
         tenants,

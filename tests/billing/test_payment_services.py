@@ -14,10 +14,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.access import subscriptions_cleanup_pending, subscriptions_expire_due
-from billing.choices import PROCESS_KIND, PROVISION_KIND
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.services import payment_settle
-from billing.tasks import callbacks_drain
+from billing.tasks import ProcessPayment, ProvisionRouterUser, callbacks_drain
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
 from routers.models import Router
@@ -34,12 +33,12 @@ def test_callback_is_answered_before_it_is_matched(setup, tenant_client):
         waiting = PaymentCallback.objects.get()
         assert waiting.outcome == "received" and waiting.payment is None
         assert Payment.objects.get().status == "pending"
-        assert not Job.objects.filter(kind=PROCESS_KIND).exists()
+        assert not Job.objects.filter(kind=ProcessPayment.name).exists()
     assert callbacks_drain("alpha") == 1
     with schema_context("alpha"):
         matched = PaymentCallback.objects.get()
         assert matched.outcome == "accepted" and matched.payment_id == setup["alpha"]["payment"].pk
-        assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
+        assert Job.objects.filter(kind=ProcessPayment.name).count() == 1
     assert callbacks_drain("alpha") == 0
 
 
@@ -52,7 +51,7 @@ def test_duplicate_callback_creates_one_payment_and_one_subscription(setup, tena
     with schema_context("alpha"):
         outcomes = sorted(PaymentCallback.objects.values_list("outcome", flat=True))
         assert outcomes == ["accepted", "duplicate", "duplicate"]
-        assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
+        assert Job.objects.filter(kind=ProcessPayment.name).count() == 1
         payment_id = setup["alpha"]["payment"].pk
         first = payment_settle(payment_id=payment_id)
         again = payment_settle(payment_id=payment_id)
@@ -79,7 +78,7 @@ def test_amount_mismatch_is_flagged_without_access(setup, tenant_client):
         assert payment.status == "flagged" and payment.paid_amount == Decimal("5.00")
         assert "KES 5.00" in payment.status_reason
         assert not Subscription.objects.exists()
-        assert not Job.objects.filter(kind=PROVISION_KIND).exists()
+        assert not Job.objects.filter(kind=ProvisionRouterUser.name).exists()
 
 
 @pytest.mark.parametrize(
@@ -101,7 +100,7 @@ def test_malformed_or_unknown_callback_is_stored_never_500(
         stored = PaymentCallback.objects.get()
         assert stored.outcome == outcome and stored.body == body
         assert Payment.objects.get().status == "pending"
-        assert not Job.objects.filter(kind=PROCESS_KIND).exists()
+        assert not Job.objects.filter(kind=ProcessPayment.name).exists()
 
 
 def test_callback_to_tenant_a_never_touches_tenant_b(setup, tenant_client):
@@ -211,7 +210,7 @@ def test_router_user_created_on_third_attempt_after_two_faults(setup, routeros_r
             result_code=0, paid_amount=50, resolved_via="callback"
         )
         payment_settle(payment_id=payment.pk)
-        job = Job.objects.get(kind=PROVISION_KIND)
+        job = Job.objects.get(kind=ProvisionRouterUser.name)
         delays = []
         for attempt in (1, 2, 3):
             if attempt == 3:
@@ -238,7 +237,7 @@ def test_router_user_created_on_third_attempt_after_two_faults(setup, routeros_r
         subscription_activate(
             customer=subscription.customer, package=subscription.package, now=timezone.now()
         )
-        second = Job.objects.filter(kind=PROVISION_KIND).exclude(pk=job.pk).get()
+        second = Job.objects.filter(kind=ProvisionRouterUser.name).exclude(pk=job.pk).get()
         assert run_job("alpha", second.pk, 1) == "succeeded"
         assert Subscription.objects.get().ends_at > subscription.ends_at
     users = [
@@ -273,7 +272,7 @@ def test_pppoe_package_on_a_local_user_router_gets_a_ppp_secret(setup, routeros_
             result_code=0, paid_amount=50, resolved_via="callback"
         )
         payment_settle(payment_id=payment.pk)
-        job = Job.objects.get(kind=PROVISION_KIND)
+        job = Job.objects.get(kind=ProvisionRouterUser.name)
         assert run_job("alpha", job.pk, 1) == "succeeded", Job.objects.get(pk=job.pk).error
         subscription = Subscription.objects.get()
 
@@ -295,7 +294,7 @@ def test_pppoe_package_on_a_local_user_router_gets_a_ppp_secret(setup, routeros_
         subscription_activate(
             customer=subscription.customer, package=subscription.package, now=timezone.now()
         )
-        again = Job.objects.filter(kind=PROVISION_KIND).exclude(pk=job.pk).get()
+        again = Job.objects.filter(kind=ProvisionRouterUser.name).exclude(pk=job.pk).get()
         assert run_job("alpha", again.pk, 1) == "succeeded"
     assert len(secrets()) == 1
 

@@ -18,14 +18,20 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import EXPIRE_KIND, PROCESS_KIND, PROVISION_KIND, RECONCILE_KIND
 from billing.inbox import MAX_ATTEMPTS, inbox_wake
 from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
 from billing.mpesa.simulator.callbacks import callback_body
+from billing.tasks import (
+    ExpireSubscriptions,
+    ProcessPayment,
+    ProvisionRouterUser,
+    ReconcilePayments,
+)
 from provisioning.models import RouterConfig
 from radius.services import radius_server_create
 from radtik.jobs.models import Job
 from radtik.jobs.periodic import redeliver_stuck_jobs
+from radtik.jobs.registry import JobKind
 from radtik.jobs.services import job_enqueue
 from routers.models import Router
 from tests.billing.support import FAIL_PAYMENT_UPDATE
@@ -58,11 +64,11 @@ def wait_for(predicate, timeout: float = 30, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def finished_job(kind: str, timeout: float = 30) -> Job:
+def finished_job(kind: JobKind, timeout: float = 30) -> Job:
     return wait_for(
-        lambda: Job.objects.filter(kind=kind, status__in=["succeeded", "failed"]).first(),
+        lambda: Job.objects.filter(kind=kind.name, status__in=["succeeded", "failed"]).first(),
         timeout,
-        f"a finished {kind} job",
+        f"a finished {kind.name} job",
     )
 
 
@@ -187,18 +193,18 @@ def test_portal_payment_to_freeradius_accept_with_triple_concurrent_callback(sho
         assert payment.status == "completed" and payment.resolved_via == "callback"
         assert payment.raw_request["callback_url"].endswith("/***/")
         assert Subscription.objects.count() == 1
-        assert Job.objects.filter(kind=PROCESS_KIND).count() == 1
+        assert Job.objects.filter(kind=ProcessPayment.name).count() == 1
     assert [d.status_code for d in shop["sim"].callbacks()] == [200, 200, 200]
 
     # The router is in local-user mode: the hotspot user is there too.
-    assert finished_job(PROVISION_KIND).status == "succeeded"
+    assert finished_job(ProvisionRouterUser).status == "succeeded"
     assert len(router_users(shop["router"], username)) == 1
 
     # Expiry: FreeRADIUS rejects and the router user is gone.
     with schema_context("alpha"):
         Subscription.objects.update(ends_at=timezone.now())
-        job_enqueue(kind=EXPIRE_KIND)
-    assert finished_job(EXPIRE_KIND).status == "succeeded"
+        job_enqueue(kind=ExpireSubscriptions)
+    assert finished_job(ExpireSubscriptions).status == "succeeded"
     assert not shop["radius"].auth(username, password).accepted
     assert router_users(shop["router"], username) == []
     with schema_context("alpha"):
@@ -216,15 +222,15 @@ def test_lost_callback_is_completed_by_the_query_job(shop):
     )
     assert response.status_code == 202, response.content
     with schema_context("alpha"):
-        job_enqueue(kind=RECONCILE_KIND, params={"older_than_seconds": 0})
-    reconcile = finished_job(RECONCILE_KIND)
+        job_enqueue(kind=ReconcilePayments, params={"older_than_seconds": 0})
+    reconcile = finished_job(ReconcilePayments)
     assert reconcile.status == "succeeded" and reconcile.result["resolved"] == 1
     payment = wait_for(
         lambda: Payment.objects.filter(status="completed").select_related("subscription").first(),
         what="the payment completed by STK query",
     )
     assert payment.resolved_via == "query"
-    assert finished_job(PROCESS_KIND).status == "succeeded"
+    assert finished_job(ProcessPayment).status == "succeeded"
     subscription = payment.subscription
     assert shop["radius"].auth(subscription.username, subscription.password).accepted
     with schema_context("alpha"):
@@ -263,7 +269,7 @@ def test_callback_whose_wake_up_was_lost_is_matched_by_the_minute_check(shop):
         .first(),
         what="the payment completed after the minute check woke the inbox",
     )
-    assert finished_job(PROCESS_KIND).status == "succeeded"  # credentials are in RADIUS
+    assert finished_job(ProcessPayment).status == "succeeded"  # credentials are in RADIUS
     with schema_context("alpha"):
         assert PaymentCallback.objects.get().outcome == "accepted"
     subscription = completed.subscription

@@ -66,6 +66,7 @@ def test_a_cancelled_publish_does_not_stop_the_job_hand_over(
     from django_tenants.utils import schema_context
 
     from radtik.jobs.services import job_enqueue
+    from tests.support.jobkinds import Progress
 
     async def cancelled(*args, **kwargs):
         raise asyncio.CancelledError
@@ -73,5 +74,5 @@ def test_a_cancelled_publish_does_not_stop_the_job_hand_over(
     monkeypatch.setattr(get_channel_layer(), "group_send", cancelled)
     before = OrmQ.objects.count()
     with schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
-        job_enqueue(kind="test.progress")
+        job_enqueue(kind=Progress)
     assert OrmQ.objects.count() == before + 1

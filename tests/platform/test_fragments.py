@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from radtik.jobs.services import job_enqueue, job_publish
 from radtik.realtime.fragments import fragment_html, fragment_render, fragment_renderer
 from radtik.tenancy import tenant_id_for_schema
+from tests.support.jobkinds import Progress
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("routers", "provisioning", "billing", "radius", "vouchers", "tenants", "radtik")
@@ -54,7 +55,7 @@ def test_a_job_event_is_data_and_its_fragment_is_the_page_s(
     channel = async_to_sync(layer.new_channel)()
     with schema_context("alpha"):
         with django_capture_on_commit_callbacks(execute=True):
-            job = job_enqueue(kind="test.progress", foreground=True)
+            job = job_enqueue(kind=Progress, foreground=True)
         group = f"tenant.{tenant_id_for_schema('alpha')}.job.{job.pk}"
         async_to_sync(layer.group_add)(group, channel)
         try:

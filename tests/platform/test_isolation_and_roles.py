@@ -77,10 +77,16 @@ def test_operator_retries_a_failed_job(
             kind="test.always_fails", status="failed", error="x", attempts=2, max_attempts=2
         )
     operator = tenant_client("beta", make_user("beta", "op", role="operator"))
+    retry_form = f'action="/jobs/{job.pk}/retry/"'
+    assert operator.get(f"/api/jobs/{job.pk}/").json()["can_retry"] is True
+    assert retry_form in operator.get(f"/jobs/{job.pk}/").content.decode()
     with django_capture_on_commit_callbacks() as callbacks:
         response = operator.post(f"/api/jobs/{job.pk}/retry/")
     assert response.status_code == 202
     assert response.json()["status"] == "queued" and response.json()["attempts"] == 0
+    assert response.json()["can_retry"] is False
+    assert retry_form not in operator.get(f"/jobs/{job.pk}/").content.decode()
+    assert retry_form not in operator.get("/jobs/").content.decode()
     assert len(callbacks) >= 1
     again = operator.post(f"/api/jobs/{job.pk}/retry/")
     assert again.status_code == 400 and "queued" in again.json()["detail"]

@@ -16,13 +16,14 @@ from django_tenants.utils import schema_context
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
 from radtik.jobs.services import job_enqueue
+from tests.support.jobkinds import Backoff
 
 pytestmark = pytest.mark.django_db
 
 
 def test_retry_delays_double_from_the_configured_backoff_up_to_its_cap(tenants):
     with schema_context("alpha"):
-        job = job_enqueue(kind="test.backoff")  # backoff 2 s, at most 5 s, 5 attempts
+        job = job_enqueue(kind=Backoff)  # backoff 2 s, at most 5 s, 5 attempts
         for attempt, delay in enumerate([2, 4, 5, 5], start=1):
             before = timezone.now()
             assert run_job("alpha", job.pk, attempt) == "retrying"

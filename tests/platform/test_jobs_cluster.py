@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from tests.support.jobkinds import AlwaysFails, Flaky, OnPaymentsQueue, Progress, SlowEffect
 from tests.support.jobs import wait_job
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
@@ -36,7 +37,7 @@ def log_of(schema: str, job: Job) -> list[str]:
 
 def test_flaky_job_succeeds_on_third_attempt_with_backoff(tenants):
     with schema_context("alpha"):
-        job = job_enqueue(kind="test.flaky")
+        job = job_enqueue(kind=Flaky)
     job = wait_job(job.pk, schema="alpha")
     assert job.status == "succeeded", job.error
     assert job.attempts == 3 and job.result == {"succeeded_on": 3}
@@ -55,7 +56,7 @@ def test_flaky_job_succeeds_on_third_attempt_with_backoff(tenants):
 
 def test_exhausted_job_fails_and_retry_jobs_revives_it(tenants, capsys):
     with schema_context("beta"):
-        job = job_enqueue(kind="test.always_fails", params={"heal_marker": "fixed-router"})
+        job = job_enqueue(kind=AlwaysFails, params={"heal_marker": "fixed-router"})
     job = wait_job(job.pk, schema="beta")
     assert job.status == "failed"
     assert job.attempts == 2
@@ -82,7 +83,7 @@ def test_retry_jobs_without_a_selection_exits_nonzero():
 
 def test_worker_killed_mid_job_runs_it_again_and_applies_once(tenants):
     with schema_context("alpha"):
-        job = job_enqueue(kind="test.slow_effect", params={"sleep": 3})
+        job = job_enqueue(kind=SlowEffect, params={"sleep": 3})
     deadline = time.monotonic() + 20
     while not runs(job.pk):
         assert time.monotonic() < deadline, "job never started"
@@ -142,7 +143,7 @@ def test_tenant_creation_end_to_end_through_the_worker(make_user, tenant_client)
 
 def test_payment_kinds_run_on_their_own_cluster(tenants, clusters):
     with schema_context("alpha"):
-        job = job_enqueue(kind="test.payments_queue")
+        job = job_enqueue(kind=OnPaymentsQueue)
     job = wait_job(job.pk, schema="alpha")
     assert job.status == "succeeded"
     assert job.result["pid"] in clusters.payments.children()
@@ -158,7 +159,7 @@ def test_a_job_never_handed_over_is_delivered_by_the_sweep(tenants):
     from radtik.jobs.periodic import redeliver_stuck_jobs
 
     with schema_context("beta"):
-        job = job_enqueue(kind="test.progress", foreground=True)  # recorded, never delivered
+        job = job_enqueue(kind=Progress, foreground=True)  # recorded, never delivered
         Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     assert redeliver_stuck_jobs() == 1
     job = wait_job(job.pk, schema="beta")

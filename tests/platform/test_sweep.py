@@ -12,6 +12,7 @@ from radtik.jobs.services import job_cancel, job_claim_due, job_enqueue
 from radtik.jobs.sweep import sweep_ensure, sweep_tick
 from radtik.redis_client import redis_client, redis_key
 from tests.support.cleanup import forget_sweeps
+from tests.support.jobkinds import Swept
 from tests.support.jobs import wait_job
 
 LEASE = redis_key("sweep", "test.swept", "lease")
@@ -24,7 +25,7 @@ def messages(job: Job) -> list[str]:
 @pytest.mark.usefixtures("live_db", "qcluster")
 def test_swept_job_runs_its_attempts_in_ticks_until_it_succeeds(tenants):
     with schema_context("alpha"):
-        job = job_enqueue(kind="test.swept")
+        job = job_enqueue(kind=Swept)
     job = wait_job(job.pk, timeout=15)
     assert (job.status, job.attempts, job.result) == ("succeeded", 3, {"succeeded_on": 3})
     with schema_context("alpha"):
@@ -42,8 +43,8 @@ def test_swept_job_runs_its_attempts_in_ticks_until_it_succeeds(tenants):
 @pytest.mark.usefixtures("live_db", "qcluster")
 def test_swept_job_fails_after_its_last_attempt_and_a_cancelled_one_stops(tenants):
     with schema_context("alpha"):
-        failing = job_enqueue(kind="test.swept", params={"succeed_on": 99}, max_attempts=2)
-        cancelled = job_enqueue(kind="test.swept", params={"succeed_on": 99}, max_attempts=50)
+        failing = job_enqueue(kind=Swept, params={"succeed_on": 99}, max_attempts=2)
+        cancelled = job_enqueue(kind=Swept, params={"succeed_on": 99}, max_attempts=50)
     failing = wait_job(failing.pk, timeout=15)
     assert (failing.status, failing.attempts, failing.error) == ("failed", 2, "not yet")
     with schema_context("alpha"):

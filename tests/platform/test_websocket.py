@@ -9,7 +9,9 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from radtik.jobs.registry import JobKind
 from radtik.jobs.services import job_enqueue
+from tests.support.jobkinds import Progress
 
 pytestmark = pytest.mark.usefixtures("live_db", "qcluster")
 
@@ -23,7 +25,7 @@ def session_cookie(schema: str, user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def enqueue_in(schema: str, kind: str):
+def enqueue_in(schema: str, kind: JobKind):
     """Enqueue from a worker thread (its own connection, closed after)."""
     from django.db import connection
 
@@ -73,7 +75,7 @@ def test_client_receives_job_progress_in_order(daphne_server, make_user, tenants
     async def watch_fresh_job():
         ws = await connect(daphne_server, "alpha.localhost", cookie)
         await subscribe(ws, "jobs")
-        fresh = await asyncio.to_thread(enqueue_in, "alpha", "test.progress")
+        fresh = await asyncio.to_thread(enqueue_in, "alpha", Progress)
         events = await collect_until(ws, "job.succeeded")
         await ws.close()
         return fresh, events
@@ -139,7 +141,7 @@ def test_system_admin_may_watch_every_tenant(daphne_server, make_user, tenants):
             await subscribe(ws, f"tenant.{tenants['beta'].pk}.jobs"),
             await subscribe(ws, "system.tenants"),
         ]
-        job = await asyncio.to_thread(enqueue_in, "beta", "test.progress")
+        job = await asyncio.to_thread(enqueue_in, "beta", Progress)
         events = await collect_until(ws, "job.succeeded")
         await ws.close()
         return answers, job, events

@@ -17,8 +17,8 @@ from radius.models import RadiusServer
 from radtik.jobs.models import Job, JobLogLine
 from radtik.tenancy import tenant_id_for_schema
 from routers import services
-from routers.choices import IMPORT_KIND
 from routers.models import Router
+from routers.tasks import ImportFromRouter
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +254,7 @@ def test_publish_router_pushes_the_badge_fragment(router, django_capture_on_comm
 def test_import_panel_shows_job_progress_log_and_results(router, client_as):
     with schema_context("alpha"):
         job = Job.objects.create(
-            kind=IMPORT_KIND,
+            kind=ImportFromRouter.name,
             target_type="routers.router",
             target_id=str(router.router.pk),
             target_repr="hq-1",
@@ -289,7 +289,7 @@ def test_import_button_queues_a_job_or_says_why_not(router, client_as):
         Router.objects.filter(pk=router.router.pk).update(status="online")
     response = operator.post(url, {"what": "secrets"}, follow=True)
     with schema_context("alpha"):
-        job = Job.objects.get(kind=IMPORT_KIND)
+        job = Job.objects.get(kind=ImportFromRouter.name)
     assert job.params == {"router_id": router.router.pk, "what": "secrets"}
     assert f"Import of secrets queued (job #{job.pk})" in response.content.decode()
     assert f',job.{job.pk}"' in response.content.decode()  # the page now watches it

@@ -8,8 +8,8 @@ import time
 from django.db import connection
 
 from radtik.jobs.policies import JobPolicy
-from radtik.jobs.registry import job_kind
-from radtik.jobs.sweep import Sweep, sweep_register
+from radtik.jobs.registry import JobKind
+from radtik.jobs.sweep import Sweep
 
 
 def _record_run(ctx) -> None:
@@ -21,7 +21,6 @@ def _record_run(ctx) -> None:
         )
 
 
-@job_kind("test.flaky", policy=JobPolicy(attempts=3, timeout=5, backoff=1))
 def flaky(ctx):
     _record_run(ctx)
     ctx.progress("working", 50, f"attempt {ctx.attempt}")
@@ -30,7 +29,6 @@ def flaky(ctx):
     return {"succeeded_on": ctx.attempt}
 
 
-@job_kind("test.always_fails", policy=JobPolicy(attempts=2, timeout=5, backoff=0.5))
 def always_fails(ctx):
     _record_run(ctx)
     if ctx.params.get("heal_marker"):
@@ -43,13 +41,11 @@ def always_fails(ctx):
     raise RuntimeError("the router said no (simulated)")
 
 
-@job_kind("test.backoff", policy=JobPolicy(attempts=5, timeout=5, backoff=2, backoff_max=5))
 def backoff(ctx):
     """Fails every attempt: its delays are the policy's, 2, 4, then capped at 5 s."""
     raise RuntimeError(f"attempt {ctx.attempt} failed (simulated)")
 
 
-@job_kind("test.slow_effect", policy=JobPolicy(attempts=3, timeout=8, backoff=0.5))
 def slow_effect(ctx):
     """Takes a while before applying an idempotent effect: a SIGKILL lands in the middle."""
     _record_run(ctx)
@@ -64,7 +60,6 @@ def slow_effect(ctx):
     return {"applied": True}
 
 
-@job_kind("test.progress", policy=JobPolicy(attempts=1, timeout=8))
 def progress(ctx):
     for percent in (10, 20, 40, 70, 85, 100):
         ctx.progress(f"step-{percent}", percent, f"reached {percent}%")
@@ -72,7 +67,6 @@ def progress(ctx):
     return {"steps": 6}
 
 
-@job_kind("test.payments_queue", policy=JobPolicy(attempts=1, timeout=5, queue="payments"))
 def on_payments_queue(ctx):
     return {"pid": os.getpid()}
 
@@ -96,7 +90,27 @@ def _swept_run(claimed: dict) -> None:
                     job_succeed(job, {"succeeded_on": job.attempts})
 
 
-sweep_register(
-    Sweep(kind="test.swept", run=_swept_run, tick_seconds=0.2, limit=100, lease=1),
+Backoff = JobKind(
+    name="test.backoff",
+    policy=JobPolicy(attempts=5, timeout=5, backoff=2, backoff_max=5),
+    run=backoff,
+)
+Flaky = JobKind(name="test.flaky", policy=JobPolicy(attempts=3, timeout=5, backoff=1), run=flaky)
+AlwaysFails = JobKind(
+    name="test.always_fails", policy=JobPolicy(attempts=2, timeout=5, backoff=0.5), run=always_fails
+)
+SlowEffect = JobKind(
+    name="test.slow_effect", policy=JobPolicy(attempts=3, timeout=8, backoff=0.5), run=slow_effect
+)
+Progress = JobKind(name="test.progress", policy=JobPolicy(attempts=1, timeout=8), run=progress)
+OnPaymentsQueue = JobKind(
+    name="test.payments_queue",
+    policy=JobPolicy(attempts=1, timeout=5),
+    run=on_payments_queue,
+    queue="payments",
+)
+Swept = JobKind(
+    name="test.swept",
     policy=JobPolicy(attempts=5, timeout=5),
+    sweep=Sweep(run=_swept_run, tick_seconds=0.2, limit=100, lease=1),
 )

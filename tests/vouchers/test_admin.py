@@ -10,8 +10,8 @@ from radius.services import radius_server_create
 from radtik.jobs.models import Job
 from tests.support.admin import run_queued_jobs
 from vouchers import services
-from vouchers.choices import SYNC_KIND
 from vouchers.models import Voucher, VoucherBatch
+from vouchers.tasks import SyncVouchers
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -63,7 +63,7 @@ def test_adding_a_batch_generates_its_codes_and_syncs_them(admin_client, tenants
         assert (batch.count, batch.prefix, batch.note) == (5, "EV", "wedding")
         names = list(batch.vouchers.values_list("username", flat=True))
         assert len(set(names)) == 5 and all(name.startswith("EV") for name in names)
-        assert [job.kind for job in run_queued_jobs()] == [SYNC_KIND]
+        assert [job.kind for job in run_queued_jobs()] == [SyncVouchers.name]
         assert batch.vouchers.filter(radius_sync_status="synced").count() == 5
     assert all(agent.call("GET", f"/users/{name}").status_code == 200 for name in names)
 

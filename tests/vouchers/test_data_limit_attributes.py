@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from billing.choices import PROCESS_KIND
 from billing.models import Package, Payment
+from billing.tasks import ProcessPayment
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
 from tests.support.jobs import wait_job
@@ -77,7 +77,7 @@ def test_package_of_exactly_4_gib_is_gigawords_1_plus_0(tenants, radius_agent, f
             paid_amount=50,
             resolved_via="callback",
         )
-        job = Job.objects.create(kind=PROCESS_KIND, params={"payment_id": payment.pk})
+        job = Job.objects.create(kind=ProcessPayment.name, params={"payment_id": payment.pk})
         assert run_job("alpha", job.pk, 1) == "succeeded", Job.objects.get(pk=job.pk).error
         subscription = Payment.objects.get(pk=payment.pk).subscription
     radius = freeradius(agent)

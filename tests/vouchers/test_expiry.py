@@ -10,15 +10,17 @@ from django_tenants.utils import schema_context
 
 from radius.services import radius_server_create
 from radtik.jobs.context import JobContext
+from radtik.jobs.registry import JobKind
 from radtik.jobs.runner import run_in_foreground
 from radtik.jobs.services import job_enqueue
 from vouchers import services
 from vouchers.models import Voucher
+from vouchers.tasks import ExpireVouchers, SyncVouchers
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
 
-def run_here(kind: str, **params):
+def run_here(kind: JobKind, **params):
     job = job_enqueue(kind=kind, params=params, foreground=True)
     assert run_in_foreground(job, JobContext(job=job, schema_name="alpha")) == "succeeded", (
         job.refresh_from_db() or job.error
@@ -44,7 +46,7 @@ def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
         for batch in (short, long):
             # The batch's own sync job may already have run on a cluster; either way, after
             # this every voucher is on the agent.
-            run_here("vouchers.sync", batch_id=batch.pk)
+            run_here(SyncVouchers, batch_id=batch.pk)
             assert batch.vouchers.filter(radius_sync_status="synced").count() == batch.count
         names = list(short.vouchers.values_list("username", flat=True))
         kept = list(long.vouchers.values_list("username", flat=True))
@@ -52,7 +54,7 @@ def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
 
         soon.expires_at = timezone.now() - timedelta(minutes=1)
         soon.save()
-        result = run_here("vouchers.expire").result
+        result = run_here(ExpireVouchers).result
         assert result == {"expired": 3, "removed": 3}
         assert set(Voucher.objects.filter(batch=short).values_list("status", flat=True)) == {
             "expired"
@@ -60,4 +62,4 @@ def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
     assert all(agent.call("GET", f"/users/{n}").status_code == 404 for n in names)
     assert all(agent.call("GET", f"/users/{n}").status_code == 200 for n in kept)
     with schema_context("alpha"):
-        assert run_here("vouchers.expire").result == {"expired": 0, "removed": 0}
+        assert run_here(ExpireVouchers).result == {"expired": 0, "removed": 0}

@@ -9,6 +9,7 @@ from billing.services import payments_reconcile_enqueue
 from radtik.jobs.context import JobContext
 from radtik.jobs.runner import run_in_foreground
 from tenants.models import Tenant
+from tenants.selectors import tenant_schemas_active
 
 
 class Command(BaseCommand):
@@ -24,10 +25,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenant=None, older_than=3.0, **options) -> None:
-        schemas = list(
-            Tenant.objects.exclude(schema_name=get_public_schema_name())
-            .filter(**({"schema_name": tenant} if tenant else {"status": "active"}))
-            .values_list("schema_name", flat=True)
+        schemas = (
+            list(
+                Tenant.objects.exclude(schema_name=get_public_schema_name())
+                .filter(schema_name=tenant)
+                .values_list("schema_name", flat=True)
+            )
+            if tenant
+            else tenant_schemas_active()
         )
         if tenant and not schemas:
             raise CommandError(f"No tenant with schema {tenant!r}")

@@ -38,6 +38,7 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "next_attempt_at",
+            "can_retry",
         ]
         read_only_fields = fields
 

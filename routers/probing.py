@@ -1,13 +1,17 @@
-"""Stage 2: probe a new router every `probe_interval` s until it answers or attempts run out.
+"""Stage 2 of onboarding: probe a new router every `probe_interval` s until it answers or
+attempts run out.
 
 One Job per probing session (what the router page shows); its attempts are run by a sweep
 (radtik.jobs.sweep): each tick probes every due router of every tenant at once, one thread per
 router, so a slow or silent router only ever holds its own thread, and the outcomes are written
 in bulk. A failed attempt is told to the job's own watchers; reaching the router is told to all.
+What follows a router's first answer (provisioning's interface discovery) listens with
+router_online_listener_add: routers never import provisioning.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +25,7 @@ from django_tenants.utils import schema_context
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_attempts_failed, job_fail, job_succeed
 from radtik.jobs.sweep import Sweep
-from routers.choices import PROBE_KIND, REACHED, RouterStatus
+from routers.choices import REACHED, RouterStatus
 from routers.connection import router_session
 from routers.models import Router
 from routers.routeros.errors import RouterError
@@ -29,6 +33,15 @@ from routers.routeros.types import Resource, Routerboard
 from routers.services import router_status_set
 
 RECORD_EVERY = 0.2  # seconds between bulk writes of a tick's outcomes
+
+_online_listeners: list[Callable[..., object]] = []
+
+
+def router_online_listener_add(listener: Callable[..., object]) -> None:
+    """Call `listener(router=router)` when probing reaches a router, in the transaction that
+    marks it online (so what it enqueues appears together with the status)."""
+    if listener not in _online_listeners:
+        _online_listeners.append(listener)
 
 
 @dataclass(frozen=True)
@@ -125,16 +138,14 @@ def _router_online(router: Router, result: ProbeResult) -> dict[str, Any]:
         "routeros_version": result.resource.version,
         "last_seen": timezone.now(),
     }
-    with transaction.atomic():  # online and its discovery job appear together
+    with transaction.atomic():
         router_status_set(router=router, status=RouterStatus.ONLINE, error="", facts=facts)
-        from provisioning.services import discovery_start
-
-        discovery_start(router=router)  # interfaces ready for stage 4
+        for listener in _online_listeners:
+            listener(router=router)
     return {"status": router.status, "model": router.model, "version": router.routeros_version}
 
 
 PROBE_SWEEP = Sweep(
-    kind=PROBE_KIND,
     run=router_probe_sweep,
     tick_seconds=settings.ROUTER_PROBE_TICK,
     limit=settings.ROUTER_PROBE_BATCH,
