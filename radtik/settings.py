@@ -302,7 +302,7 @@ CACHES = {
 }
 
 # ---------------------------------------------------------------- tasks
-# Per-kind policies live in radtik/jobs/policies.py; this is the longest timeout any kind may use.
+# Each kind declares its policy (JobKind in its tasks.py); this is the longest timeout any may use.
 TASK_MAX_TIMEOUT = int(os.environ.get("RADTIK_TASK_MAX_TIMEOUT", "600"))
 # How long after a worker dies its task is handed out again, beyond TASK_MAX_TIMEOUT.
 TASK_REDELIVERY_MARGIN = int(os.environ.get("RADTIK_TASK_REDELIVERY_MARGIN", "30"))

@@ -14,17 +14,19 @@ from radius.namespace import username_owners
 from radius.services import radius_server_create
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
+from radtik.jobs.registry import JobKind
 from radtik.jobs.runner import run_in_foreground
 from radtik.jobs.services import job_enqueue
 from routers.models import PPPSecret, Router
-from routers.to_radius import MOVE_KIND
+from routers.tasks import MoveSecretsToRadius
 from vouchers.models import Voucher
 from vouchers.services import batch_create, profile_create
+from vouchers.tasks import SyncVouchers
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
 
-def run_here(kind: str, schema: str = "alpha", **params) -> Job:
+def run_here(kind: JobKind, schema: str = "alpha", **params) -> Job:
     job = job_enqueue(kind=kind, params=params, foreground=True)
     run_in_foreground(job, JobContext(job=job, schema_name=schema))
     job.refresh_from_db()
@@ -50,7 +52,9 @@ def router_with_secrets(name: str, secrets: dict[str, str]) -> Router:
 
 
 def move(router: Router, server, schema: str = "alpha") -> Job:
-    return run_here(MOVE_KIND, schema, router_id=router.pk, server_id=server.pk, names=None)
+    return run_here(
+        MoveSecretsToRadius, schema, router_id=router.pk, server_id=server.pk, names=None
+    )
 
 
 def test_owners_are_found_across_sources_on_their_server_only(tenants):
@@ -97,7 +101,11 @@ def test_moving_a_secret_another_router_moved_is_refused_with_its_owner(
         f"{first.pk} (core-1)"
     ]
     with schema_context("alpha"):
-        assert not Job.objects.filter(kind=MOVE_KIND).exclude(params__router_id=first.pk).exists()
+        assert (
+            not Job.objects.filter(kind=MoveSecretsToRadius.name)
+            .exclude(params__router_id=first.pk)
+            .exists()
+        )
     accepted = admin.post(
         url, {"server": server.pk, "names": ["dave"]}, content_type="application/json"
     )
@@ -119,7 +127,7 @@ def test_a_voucher_that_already_collides_fails_its_sync_naming_the_owner(radius_
         batch = batch_create(profile=profile_create(name="1h"), radius_server=server, count=2).batch
         Voucher.objects.filter(pk=batch.vouchers.first().pk).update(username="alice")
 
-        job = run_here("vouchers.sync", batch_id=batch.pk)
+        job = run_here(SyncVouchers, batch_id=batch.pk)
         assert job.status == "succeeded", job.error
         assert job.result == {"synced": 1, "failed": 1, "total": 2}
         alice = Voucher.objects.get(username="alice")
