@@ -21,7 +21,7 @@ from routers.models import PPPSecret, Router
 from routers.tasks import MoveSecretsToRadius
 from vouchers.models import Voucher
 from vouchers.services import batch_create, profile_create
-from vouchers.tasks import SyncVouchers
+from vouchers.tasks import RemoveVouchers, SyncVouchers
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -158,7 +158,7 @@ def test_another_tenant_on_the_same_agent_cannot_take_a_user_over(radius_agent):
         assert PPPSecret.objects.get(name="alice").moved_to_radius_server is None
         # Nor can its removals delete the other tenant's user.
         removal = run_here(
-            "vouchers.remove", "beta", server_id=beta_server.pk, usernames=["alice", "erin"]
+            RemoveVouchers, "beta", server_id=beta_server.pk, usernames=["alice", "erin"]
         )
         assert removal.result == {"removed": 1, "asked": 2}
     assert agent.call("GET", "/users/erin").status_code == 404
