@@ -12,11 +12,10 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from billing.choices import PROCESS_KIND
 from billing.inbox import MAX_ATTEMPTS, inbox_refused_count
 from billing.models import Payment, PaymentCallback
 from billing.services import payment_settle
-from billing.tasks import callbacks_drain
+from billing.tasks import ProcessPayment, callbacks_drain
 from radtik.jobs.models import Job
 from radtik.redis_client import redis_client, redis_key
 from tests.billing.support import FAIL_PAYMENT_UPDATE, callback, post_callback
@@ -144,7 +143,7 @@ def test_callback_that_keeps_failing_is_set_aside_and_retried(setup, tenant_clie
             "ws_CO_poison": "received",
             "ws_CO_after": "accepted",
         }
-        assert Job.objects.filter(kind=PROCESS_KIND).count() == 2
+        assert Job.objects.filter(kind=ProcessPayment.name).count() == 2
     for _ in range(MAX_ATTEMPTS - 1):
         assert callbacks_drain("alpha") == 0  # later drains try it again
     with schema_context("alpha"):
