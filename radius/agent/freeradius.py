@@ -62,6 +62,12 @@ DATA_REPLY = """\
 			&Mikrotik-Total-Limit := "%{expr:%{reply:Radtik-Total-Octets-Remaining} & 4294967295}"
 			&Mikrotik-Total-Limit-Gigawords := "%{expr:%{reply:Radtik-Total-Octets-Remaining} >> 32}"
 		}
+		# As the agent writes it: Gigawords only past 4 GiB.
+		if (&reply:Mikrotik-Total-Limit-Gigawords == 0) {
+			update reply {
+				&Mikrotik-Total-Limit-Gigawords !* ANY
+			}
+		}
 		update reply {
 			&Radtik-Total-Octets-Remaining !* ANY
 		}

@@ -57,7 +57,6 @@ def test_freeradius_answers_from_what_the_agent_wrote(backend, request, radius_a
         "Session-Timeout": "600",
         "Mikrotik-Rate-Limit": "512k/1M",
         "Mikrotik-Total-Limit": str(500 * 2**20),
-        "Mikrotik-Total-Limit-Gigawords": "0",
         "Acct-Interim-Interval": "60",
     }
 
