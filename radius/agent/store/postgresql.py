@@ -24,10 +24,13 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 # Debian's schema has no radacct(username) index: with per-login counters and 300,000 radacct
-# rows FreeRADIUS managed 27 auth/s (294 with it). Plus open sessions by user (Simultaneous-Use)
-# and by last update (closing stale sessions).
+# rows FreeRADIUS managed 27 auth/s (294 with it). The counters (time, first use, data) read a
+# user's rows by username and start time and sum these columns: one covering index serves all
+# three from the index alone. Plus open sessions by user (Simultaneous-Use) and by last update
+# (closing stale sessions).
 INDEXES = """
-CREATE INDEX IF NOT EXISTS radtik_radacct_username ON radacct (username);
+CREATE INDEX IF NOT EXISTS radtik_radacct_user_usage ON radacct (username, acctstarttime)
+    INCLUDE (acctsessiontime, acctinputoctets, acctoutputoctets);
 CREATE INDEX IF NOT EXISTS radtik_radacct_open_user ON radacct (username)
     WHERE acctstoptime IS NULL;
 CREATE INDEX IF NOT EXISTS radtik_radacct_open_update

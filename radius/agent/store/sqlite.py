@@ -21,9 +21,12 @@ from radius.agent.store.base import (
 CHUNK = 500
 
 
-# What the counters and radtik's reads need beyond the shipped indexes: open sessions by user
+# What the counters and radtik's reads need beyond the shipped indexes: a user's usage (the time,
+# first-use and data counters read it from the index alone), open sessions by user
 # (Simultaneous-Use) and by last update (closing stale sessions).
 INDEXES = """
+CREATE INDEX IF NOT EXISTS radtik_radacct_user_usage ON radacct
+    (username, acctstarttime, acctsessiontime, acctinputoctets, acctoutputoctets);
 CREATE INDEX IF NOT EXISTS radtik_radacct_open_user ON radacct (username)
     WHERE acctstoptime IS NULL;
 CREATE INDEX IF NOT EXISTS radtik_radacct_open_update
