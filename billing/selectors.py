@@ -1,15 +1,47 @@
-"""Reads shared by pages and the API."""
+"""Reads shared by pages and the API; `filters` are a query's values, checked by the FilterSet."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.db.models import QuerySet
 
 from billing.choices import CallbackOutcome
-from billing.models import Payment, PaymentCallback, Subscription
+from billing.filtersets import (
+    CustomerFilter,
+    PackageFilter,
+    PaymentCallbackFilter,
+    PaymentFilter,
+    SubscriptionFilter,
+)
+from billing.models import Customer, Package, Payment, PaymentCallback, Subscription
 from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
 from radius.users import RadiusOwner
+from radtik.lists import filtered
+
+
+def package_list(*, filters: Mapping | None = None) -> QuerySet[Package]:
+    return filtered(PackageFilter, Package.objects.all(), filters)
+
+
+def payment_list(*, filters: Mapping | None = None) -> QuerySet[Payment]:
+    payments = Payment.objects.select_related("package", "subscription")
+    return filtered(PaymentFilter, payments, filters)
+
+
+def callback_list(*, filters: Mapping | None = None) -> QuerySet[PaymentCallback]:
+    return filtered(PaymentCallbackFilter, PaymentCallback.objects.all(), filters)
+
+
+def customer_list(*, filters: Mapping | None = None) -> QuerySet[Customer]:
+    return filtered(CustomerFilter, Customer.objects.all(), filters)
+
+
+def subscription_list(*, filters: Mapping | None = None) -> QuerySet[Subscription]:
+    subscriptions = Subscription.objects.select_related("customer", "package", "router")
+    return filtered(SubscriptionFilter, subscriptions, filters)
 
 
 def subscription_owner(subscription_id: int) -> RadiusOwner:
@@ -22,22 +54,6 @@ def subscription_username_owners(
     """The subscriptions of this server holding these names (registered in radius.namespace)."""
     rows = Subscription.objects.filter(radius_server=server, username__in=usernames)
     return {name: subscription_owner(pk) for name, pk in rows.values_list("username", "pk")}
-
-
-def payment_list(*, status: str | None = None, resolved_via: str | None = None) -> QuerySet:
-    payments = Payment.objects.select_related("package", "subscription")
-    if status:
-        payments = payments.filter(status=status)
-    if resolved_via:
-        payments = payments.filter(resolved_via=resolved_via)
-    return payments
-
-
-def subscription_list(*, status: str | None = None) -> QuerySet:
-    subscriptions = Subscription.objects.select_related("customer", "package", "router")
-    if status:
-        subscriptions = subscriptions.filter(status=status)
-    return subscriptions
 
 
 def callbacks_needing_attention() -> QuerySet:

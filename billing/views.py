@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_filters import FilterSet
 
 from billing import selectors
-from billing.choices import MAX_CALLBACK_BYTES
+from billing.choices import MAX_CALLBACK_BYTES, ResolvedVia
+from billing.filtersets import (
+    CustomerFilter,
+    PaymentCallbackFilter,
+    PaymentFilter,
+    SubscriptionFilter,
+)
 from billing.forms import DarajaSettingsForm
 from billing.fragments import portal_context
 from billing.inbox import inbox_refused_count
-from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback
+from billing.models import DarajaSettings, Package, Payment
 from billing.mpesa import CALLBACK_ACK
 from billing.services import (
     PaymentPushFailed,
@@ -26,6 +35,7 @@ from billing.services import (
     payment_callback_retry,
     payment_initiate,
 )
+from radtik.lists import list_page
 from radtik.permissions import role_required
 from radtik.throttling import PaymentInitiateThrottle, throttled_for
 from tenants.accounts.models import Role
@@ -99,35 +109,51 @@ def mpesa_callback(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 # -- operator pages ------------------------------------------------------------------------------
+def _list(
+    request: HttpRequest,
+    template: str,
+    select: Callable[..., QuerySet],
+    filterset_class: type[FilterSet],
+    name: str,
+    **extra: object,
+) -> HttpResponse:
+    listing = list_page(request, select=select, filterset_class=filterset_class)
+    context = {name: listing.page, "listing": listing, **extra}
+    return render(request, template, context, status=listing.status)
+
+
 @role_required(Role.VIEWER)
 def payment_list(request: HttpRequest) -> HttpResponse:
-    payments = selectors.payment_list(status=request.GET.get("status"))[:200]
-    return render(
+    return _list(
         request,
         "billing/payments.html",
-        {
-            "payments": payments,
-            "status": request.GET.get("status", ""),
-            "attention": selectors.callbacks_needing_attention().count(),
-        },
+        selectors.payment_list,
+        PaymentFilter,
+        "payments",
+        attention=selectors.callbacks_needing_attention().count(),
     )
+
+
+def _resolved_by_query(*, filters: QueryDict) -> QuerySet[Payment]:
+    return selectors.payment_list(filters={**filters.dict(), "resolved_via": ResolvedVia.QUERY})
 
 
 @role_required(Role.VIEWER)
 def reconciled_list(request: HttpRequest) -> HttpResponse:
-    payments = selectors.payment_list(resolved_via="query")[:200]
-    return render(request, "billing/reconciled.html", {"payments": payments})
+    return _list(request, "billing/reconciled.html", _resolved_by_query, PaymentFilter, "payments")
 
 
 @role_required(Role.VIEWER)
 def callback_list(request: HttpRequest) -> HttpResponse:
-    callbacks = PaymentCallback.objects.select_related("payment")[:200]
-    context = {
-        "callbacks": callbacks,
-        "attention": selectors.callbacks_needing_attention()[:200],
-        "refused": inbox_refused_count(connection.schema_name),
-    }
-    return render(request, "billing/callbacks.html", context)
+    return _list(
+        request,
+        "billing/callbacks.html",
+        selectors.callback_list,
+        PaymentCallbackFilter,
+        "callbacks",
+        attention=selectors.callbacks_needing_attention()[:200],
+        refused=inbox_refused_count(connection.schema_name),
+    )
 
 
 @require_POST
@@ -144,14 +170,20 @@ def callback_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.VIEWER)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    customers = Customer.objects.all()[:200]
-    return render(request, "billing/customers.html", {"customers": customers})
+    return _list(
+        request, "billing/customers.html", selectors.customer_list, CustomerFilter, "customers"
+    )
 
 
 @role_required(Role.VIEWER)
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    subscriptions = selectors.subscription_list(status=request.GET.get("status"))[:200]
-    return render(request, "billing/subscriptions.html", {"subscriptions": subscriptions})
+    return _list(
+        request,
+        "billing/subscriptions.html",
+        selectors.subscription_list,
+        SubscriptionFilter,
+        "subscriptions",
+    )
 
 
 @require_POST

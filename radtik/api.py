@@ -1,9 +1,11 @@
-"""API error shape: every failure is a 4xx JSON body with a readable message."""
+"""API plumbing: the error shape (every failure a 4xx JSON body with a readable message), the
+pagination of every list (DRF imports it while it loads: this module imports no view code)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,3 +33,11 @@ def accepted(job, request, **extra) -> Response:
 
     body = {"job": JobSerializer(job, context={"request": request}).data, **extra}
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]["url"]})
+
+
+class Pagination(LimitOffsetPagination):
+    """?limit=&offset= over every list; a client asking for more than max_limit rows at once gets
+    max_limit (the envelope's `next` leads on), so one request never loads a whole table."""
+
+    max_limit = 500
+

@@ -138,6 +138,7 @@ SHARED_APPS = [
     "axes",
     "drf_spectacular",
     "django_htmx",
+    "django_filters",
     "channels",
     "django_q",
 ]
@@ -246,10 +247,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["radtik.permissions.RolePermission"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "radtik.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "radtik.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PAGINATION_CLASS": "radtik.api.Pagination",
+    "PAGE_SIZE": 100,  # radtik.lists.PAGE_SIZE: the HTML pages hold as many rows
 }
 # API tokens (django-rest-knox): stored as digests, sent as `Authorization: Token <token>`, valid
 # until revoked unless API_TOKEN_TTL_HOURS is set.

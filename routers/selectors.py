@@ -1,12 +1,35 @@
-"""Reads shared by more than one caller."""
+"""Reads shared by more than one caller; a list's `filters` are a query's values, checked by its
+FilterSet."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import QuerySet
 
 from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
 from radius.users import RadiusOwner
-from routers.models import PPPSecret, Router
+from radtik.lists import filtered
+from routers.filtersets import IPPoolFilter, PPPProfileFilter, PPPSecretFilter, RouterFilter
+from routers.models import IPPool, PPPProfile, PPPSecret, Router
+
+
+def router_list(*, filters: Mapping | None = None) -> QuerySet[Router]:
+    return filtered(RouterFilter, Router.objects.all(), filters)
+
+
+def ip_pool_list(*, filters: Mapping | None = None) -> QuerySet[IPPool]:
+    return filtered(IPPoolFilter, IPPool.objects.all(), filters)
+
+
+def ppp_profile_list(*, filters: Mapping | None = None) -> QuerySet[PPPProfile]:
+    return filtered(PPPProfileFilter, PPPProfile.objects.all(), filters)
+
+
+def ppp_secret_list(*, filters: Mapping | None = None) -> QuerySet[PPPSecret]:
+    return filtered(PPPSecretFilter, PPPSecret.objects.all(), filters)
 
 
 def router_secrets_owner(router: Router) -> RadiusOwner:

@@ -20,10 +20,12 @@ from django.views.decorators.http import require_POST
 
 from radtik.jobs.models import Job
 from radtik.jobs.registry import JobKind
+from radtik.lists import list_page
 from radtik.permissions import role_required, user_has_role
-from routers import services
+from routers import selectors, services
 from routers.choices import ImportWhat
 from routers.events import router_topic
+from routers.filtersets import RouterFilter
 from routers.models import Router
 from routers.tasks import ImportFromRouter, ProbeRouter
 from tenants.accounts.models import Role
@@ -82,8 +84,9 @@ def router_list(request: HttpRequest) -> HttpResponse:
 
 
 def _list(request: HttpRequest, form: RouterCreateForm, status: int = 200) -> HttpResponse:
-    context = {"routers": Router.objects.all(), "form": form, **_roles(request)}
-    return render(request, "routers/list.html", context, status=status)
+    listing = list_page(request, select=selectors.router_list, filterset_class=RouterFilter)
+    context = {"routers": listing.page, "listing": listing, "form": form, **_roles(request)}
+    return render(request, "routers/list.html", context, status=max(status, listing.status))
 
 
 @never_cache

@@ -1,8 +1,19 @@
+from collections.abc import Mapping
+
 from django.core.management.base import CommandError
+from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name
 
+from radtik.lists import filtered
 from tenants.choices import TenantStatus
+from tenants.filtersets import TenantFilter
 from tenants.models import Tenant
+
+
+def tenant_list(*, filters: Mapping | None = None) -> QuerySet[Tenant]:
+    """The platform's tenants (never the public schema's own row)."""
+    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    return filtered(TenantFilter, tenants.prefetch_related("domains"), filters)
 
 
 def tenant_schemas_active() -> list[str]:

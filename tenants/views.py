@@ -2,11 +2,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from radtik.jobs.selectors import job_list
+from radtik.lists import list_page
 from radtik.permissions import role_required
-from tenants import services
+from tenants import selectors, services
 from tenants.accounts.models import Role
+from tenants.filtersets import TenantFilter
 from tenants.forms import TenantCreateForm
-from tenants.models import Tenant
 
 
 @role_required(Role.ADMIN)
@@ -23,8 +24,9 @@ def platform_home(request):
         else:
             request.session["new_tenant_password"] = creation.admin_password
             return redirect("job-page", pk=creation.job.pk)
-    tenants = Tenant.objects.exclude(schema_name="public").prefetch_related("domains")
-    return render(request, "tenants/platform_home.html", {"tenants": tenants, "form": form})
+    listing = list_page(request, select=selectors.tenant_list, filterset_class=TenantFilter)
+    context = {"tenants": listing.page, "listing": listing, "form": form}
+    return render(request, "tenants/platform_home.html", context, status=listing.status)
 
 
 @role_required(Role.VIEWER)

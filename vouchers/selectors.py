@@ -1,11 +1,29 @@
-from django.db.models import Count, QuerySet
+from collections.abc import Mapping
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
 from radius.users import RadiusOwner
+from radtik.lists import filtered
 from vouchers.choices import SyncStatus
-from vouchers.models import Voucher, VoucherBatch
+from vouchers.filtersets import VoucherBatchFilter, VoucherFilter, VoucherProfileFilter
+from vouchers.models import Voucher, VoucherBatch, VoucherProfile
+
+
+def _vouchers_with(status: str) -> Coalesce:
+    # A subquery per row, not a join + GROUP BY: PostgreSQL counts for the page's rows only
+    # (after ORDER BY/LIMIT), each through the (batch, radius_sync_status) index.
+    count = (
+        Voucher.objects.filter(batch=OuterRef("pk"), radius_sync_status=status)
+        .order_by()
+        .values("batch")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count), 0)
 
 
 def voucher_batch_owner(batch_id: int) -> RadiusOwner:
@@ -22,27 +40,34 @@ def voucher_username_owners(server: RadiusServer, usernames: list[str]) -> dict[
 
 
 def batch_counts(batch: VoucherBatch) -> dict[str, int]:
-    counts = {status: 0 for status in SyncStatus.values}
-    rows = (
-        Voucher.objects.filter(batch=batch)
-        .values("radius_sync_status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["radius_sync_status"]] = row["n"]
+    """The batch's vouchers by sync status, and their total: from batch_list's annotations when
+    the batch came from there (a whole page in one query), else counted now."""
+    if hasattr(batch, f"n_{SyncStatus.SYNCED}"):
+        counts = {status: getattr(batch, f"n_{status}") for status in SyncStatus.values}
+    else:
+        counts = {status: 0 for status in SyncStatus.values}
+        rows = (
+            Voucher.objects.filter(batch=batch)
+            .values("radius_sync_status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            counts[row["radius_sync_status"]] = row["n"]
     counts["total"] = sum(counts[s] for s in SyncStatus.values)
     return counts
 
 
-def voucher_list(
-    *, batch: int | None = None, status: str | None = None, sync_status: str | None = None
-) -> QuerySet[Voucher]:
-    vouchers = Voucher.objects.all()
-    if batch:
-        vouchers = vouchers.filter(batch_id=batch)
-    if status:
-        vouchers = vouchers.filter(status=status)
-    if sync_status:
-        vouchers = vouchers.filter(radius_sync_status=sync_status)
-    return vouchers
+def profile_list(*, filters: Mapping | None = None) -> QuerySet[VoucherProfile]:
+    return filtered(VoucherProfileFilter, VoucherProfile.objects.all(), filters)
+
+
+def batch_list(*, filters: Mapping | None = None) -> QuerySet[VoucherBatch]:
+    batches = VoucherBatch.objects.select_related("profile", "radius_server").annotate(
+        **{f"n_{status}": _vouchers_with(status) for status in SyncStatus.values}
+    )
+    return filtered(VoucherBatchFilter, batches, filters)
+
+
+def voucher_list(*, filters: Mapping | None = None) -> QuerySet[Voucher]:
+    return filtered(VoucherFilter, Voucher.objects.all(), filters)

@@ -3,9 +3,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from radtik.lists import list_page
 from radtik.permissions import role_required
 from tenants.accounts.models import Role
-from vouchers import services
+from vouchers import selectors, services
+from vouchers.filtersets import VoucherBatchFilter
 from vouchers.models import VoucherBatch
 from vouchers.selectors import batch_counts
 from vouchers.sheets import sheet_rows
@@ -13,16 +15,15 @@ from vouchers.sheets import sheet_rows
 
 @role_required(Role.VIEWER)
 def batch_list(request):
-    batches = VoucherBatch.objects.select_related("profile", "radius_server")[:200]
-    rows = [(batch, batch_counts(batch)) for batch in batches]
-    return render(request, "vouchers/list.html", {"rows": rows})
+    listing = list_page(request, select=selectors.batch_list, filterset_class=VoucherBatchFilter)
+    rows = [(batch, batch_counts(batch)) for batch in listing.page]
+    context = {"rows": rows, "listing": listing}
+    return render(request, "vouchers/list.html", context, status=listing.status)
 
 
 @role_required(Role.VIEWER)
 def batch_detail(request, pk: int):
-    batch = get_object_or_404(
-        VoucherBatch.objects.select_related("profile", "radius_server"), pk=pk
-    )
+    batch = get_object_or_404(selectors.batch_list(), pk=pk)
     return render(
         request,
         "vouchers/detail.html",

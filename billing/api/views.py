@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -15,8 +15,14 @@ from billing.api.serializers import (
     PublicPackageSerializer,
     SubscriptionSerializer,
 )
-from billing.choices import CallbackOutcome
-from billing.models import Customer, Package, Payment, PaymentCallback
+from billing.filtersets import (
+    CustomerFilter,
+    PackageFilter,
+    PaymentCallbackFilter,
+    PaymentFilter,
+    SubscriptionFilter,
+)
+from billing.models import Package, Payment
 from radtik.api import accepted
 from radtik.throttling import PaymentInitiateThrottle, PaymentStatusThrottle
 from tenants.accounts.models import Role
@@ -32,9 +38,12 @@ class PackageViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = Package.objects.all()
     serializer_class = PackageSerializer
+    filterset_class = PackageFilter
     write_role = Role.ADMIN
+
+    def get_queryset(self):
+        return selectors.package_list(filters=self.request.query_params)
 
     def perform_create(self, serializer):
         serializer.instance = services.package_create(
@@ -51,18 +60,10 @@ class PackageViewSet(
 
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.payment_list(
-            status=params.get("status"), resolved_via=params.get("resolved_via")
-        )
-
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("resolved_via", str)]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return selectors.payment_list(filters=self.request.query_params)
 
     @extend_schema(
         request=PaymentInitiateSerializer,
@@ -121,15 +122,10 @@ class PaymentCallbackViewSet(
     attention (matching them failed several times)."""
 
     serializer_class = PaymentCallbackSerializer
+    filterset_class = PaymentCallbackFilter
 
     def get_queryset(self):
-        callbacks = PaymentCallback.objects.all()
-        outcome = self.request.query_params.get("outcome")
-        return callbacks.filter(outcome=outcome) if outcome else callbacks
-
-    @extend_schema(parameters=[OpenApiParameter("outcome", str, enum=CallbackOutcome.values)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return selectors.callback_list(filters=self.request.query_params)
 
     @extend_schema(request=None, responses=PaymentCallbackSerializer)
     @action(detail=True, methods=["post"])
@@ -142,14 +138,18 @@ class PaymentCallbackViewSet(
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        return selectors.customer_list(filters=self.request.query_params)
 
 
 class SubscriptionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = SubscriptionSerializer
+    filterset_class = SubscriptionFilter
 
     def get_queryset(self):
-        return selectors.subscription_list(status=self.request.query_params.get("status"))
+        return selectors.subscription_list(filters=self.request.query_params)

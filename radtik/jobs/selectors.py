@@ -1,20 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import models
 from django.db.models import QuerySet
 
 from radtik.jobs.choices import JobStatus
+from radtik.jobs.filtersets import JobFilter
 from radtik.jobs.models import Job
 from radtik.jobs.registry import JobKind
+from radtik.lists import filtered
 
 
-def job_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Job]:
-    jobs = Job.objects.select_related("requested_by")
-    if status:
-        jobs = jobs.filter(status=status)
-    if kind:
-        jobs = jobs.filter(kind=kind)
-    return jobs
+def job_list(*, filters: Mapping | None = None) -> QuerySet[Job]:
+    return filtered(JobFilter, Job.objects.select_related("requested_by"), filters)
 
 
 def job_is_cancelled(*, job_id: int) -> bool:

@@ -5,18 +5,23 @@ from django.views.decorators.http import require_POST
 
 from radtik.jobs import selectors, services
 from radtik.jobs.choices import JobStatus
+from radtik.jobs.filtersets import JobFilter
 from radtik.jobs.models import Job
+from radtik.lists import list_page
 from radtik.permissions import role_required
 from tenants.accounts.models import Role
 
 
 @role_required(Role.VIEWER)
 def job_list(request):
-    status = request.GET.get("status") or None
-    jobs = selectors.job_list(status=status, kind=request.GET.get("kind") or None)[:200]
-    return render(
-        request, "jobs/list.html", {"jobs": jobs, "status": status, "statuses": JobStatus}
-    )
+    listing = list_page(request, select=selectors.job_list, filterset_class=JobFilter)
+    context = {
+        "jobs": listing.page,
+        "listing": listing,
+        "status": request.GET.get("status"),
+        "statuses": JobStatus,
+    }
+    return render(request, "jobs/list.html", context, status=listing.status)
 
 
 @role_required(Role.VIEWER)

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from radtik.api import accepted
 from radtik.jobs.api.serializers import JobSerializer
-from routers import services, to_radius
+from routers import selectors, services, to_radius
 from routers.api.serializers import (
     ImportRequestSerializer,
     IPPoolSerializer,
@@ -15,14 +15,17 @@ from routers.api.serializers import (
     RouterSerializer,
     SecretsToRadiusSerializer,
 )
-from routers.models import IPPool, PPPProfile, PPPSecret, Router
+from routers.filtersets import IPPoolFilter, PPPProfileFilter, PPPSecretFilter, RouterFilter
 from tenants.accounts.models import Role
 
 
 class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Router.objects.all()
     serializer_class = RouterSerializer
+    filterset_class = RouterFilter
     write_role = Role.ADMIN
+
+    def get_queryset(self):
+        return selectors.router_list(filters=self.request.query_params)
 
     @extend_schema(request=RouterCreateSerializer, responses={201: RouterSerializer})
     def create(self, request):
@@ -80,30 +83,31 @@ class RouterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return accepted(job, request)
 
 
-class RouterItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Imported items, filterable by ?router=<id>; removed ones with ?removed=1."""
+class IPPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imported IP pools: ?router=<id>; removed ones with ?removed=1."""
 
-    model = None
+    serializer_class = IPPoolSerializer
+    filterset_class = IPPoolFilter
 
     def get_queryset(self):
-        items = self.model.objects.all()
-        if router := self.request.query_params.get("router"):
-            items = items.filter(router_id=router)
-        if self.request.query_params.get("removed") != "1":
-            items = items.filter(removed_at__isnull=True)
-        return items
+        return selectors.ip_pool_list(filters=self.request.query_params)
 
 
-class IPPoolViewSet(RouterItemViewSet):
-    model = IPPool
-    serializer_class = IPPoolSerializer
+class PPPProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imported PPP profiles: ?router=<id>; removed ones with ?removed=1."""
 
-
-class PPPProfileViewSet(RouterItemViewSet):
-    model = PPPProfile
     serializer_class = PPPProfileSerializer
+    filterset_class = PPPProfileFilter
+
+    def get_queryset(self):
+        return selectors.ppp_profile_list(filters=self.request.query_params)
 
 
-class PPPSecretViewSet(RouterItemViewSet):
-    model = PPPSecret
+class PPPSecretViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imported PPP secrets: ?router=<id>; removed ones with ?removed=1."""
+
     serializer_class = PPPSecretSerializer
+    filterset_class = PPPSecretFilter
+
+    def get_queryset(self):
+        return selectors.ppp_secret_list(filters=self.request.query_params)

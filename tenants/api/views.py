@@ -4,20 +4,23 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from radtik.api import accepted
-from tenants import services
+from tenants import selectors, services
 from tenants.api.serializers import (
     TenantCreateSerializer,
     TenantSerializer,
     TenantStatusSerializer,
 )
-from tenants.models import Tenant
+from tenants.filtersets import TenantFilter
 
 
 class TenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tenants of the platform (system admins, base domain only)."""
 
-    queryset = Tenant.objects.exclude(schema_name="public").prefetch_related("domains")
     serializer_class = TenantSerializer
+    filterset_class = TenantFilter
+
+    def get_queryset(self):
+        return selectors.tenant_list(filters=self.request.query_params)
 
     @extend_schema(request=TenantCreateSerializer, responses={202: TenantSerializer})
     def create(self, request):

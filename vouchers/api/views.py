@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from vouchers.api.serializers import (
     VoucherProfileSerializer,
     VoucherSerializer,
 )
-from vouchers.models import VoucherBatch, VoucherProfile
+from vouchers.filtersets import VoucherBatchFilter, VoucherFilter, VoucherProfileFilter
 
 
 class VoucherProfileViewSet(
@@ -21,9 +21,12 @@ class VoucherProfileViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = VoucherProfile.objects.all()
     serializer_class = VoucherProfileSerializer
+    filterset_class = VoucherProfileFilter
     write_role = Role.ADMIN
+
+    def get_queryset(self):
+        return selectors.profile_list(filters=self.request.query_params)
 
     def perform_create(self, serializer):
         serializer.instance = services.profile_create(
@@ -37,8 +40,11 @@ class VoucherBatchViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = VoucherBatch.objects.select_related("profile", "radius_server")
     serializer_class = VoucherBatchSerializer
+    filterset_class = VoucherBatchFilter
+
+    def get_queryset(self):
+        return selectors.batch_list(filters=self.request.query_params)
 
     @extend_schema(request=VoucherBatchCreateSerializer, responses={202: VoucherBatchSerializer})
     def create(self, request):
@@ -67,24 +73,10 @@ class VoucherBatchViewSet(
 
 class VoucherViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherSerializer
+    filterset_class = VoucherFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.voucher_list(
-            batch=params.get("batch"),
-            status=params.get("status"),
-            sync_status=params.get("sync_status"),
-        )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("batch", int),
-            OpenApiParameter("status", str),
-            OpenApiParameter("sync_status", str),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return selectors.voucher_list(filters=self.request.query_params)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])

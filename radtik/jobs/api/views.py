@@ -5,19 +5,18 @@ from rest_framework.response import Response
 
 from radtik.jobs import selectors, services
 from radtik.jobs.api.serializers import JobDetailSerializer, JobSerializer
+from radtik.jobs.filtersets import JobFilter
 from tenants.accounts.models import Role
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Background jobs of this account. Filter with ?status=failed&kind=…"""
 
+    filterset_class = JobFilter
     write_role = Role.OPERATOR
 
     def get_queryset(self):
-        return selectors.job_list(
-            status=self.request.query_params.get("status"),
-            kind=self.request.query_params.get("kind"),
-        )
+        return selectors.job_list(filters=self.request.query_params)
 
     def get_serializer_class(self):
         return JobDetailSerializer if self.action == "retrieve" else JobSerializer

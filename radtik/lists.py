@@ -1,0 +1,65 @@
+"""Lists: one FilterSet per resource validates the query of both the HTML page and the API list.
+
+Selectors call `filtered` (HackSoft style), so a page and its API are the same query with the same
+validation; bad values raise FilterError, which the API answers with 400 (radtik.api) and a page
+shows on its filter form (`list_page`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_filters import FilterSet
+
+# The API's default page (settings.REST_FRAMEWORK) and the HTML pages' page hold the same rows.
+PAGE_SIZE = 100
+
+
+class FilterError(ValidationError):
+    """Filter values the FilterSet refused, field by field; `form` carries them for a page."""
+
+    def __init__(self, filterset: FilterSet):
+        super().__init__(filterset.form.errors.as_data())
+        self.form = filterset.form
+
+
+def filtered(
+    filterset_class: type[FilterSet], queryset: QuerySet, filters: Mapping | None
+) -> QuerySet:
+    filterset = filterset_class(filters or {}, queryset=queryset)
+    if not filterset.is_valid():
+        raise FilterError(filterset)
+    return filterset.qs
+
+
+@dataclass(frozen=True)
+class ListPage:
+    page: Page
+    form: forms.Form
+    query: str  # the filters without the page number: page links keep them
+    status: int
+
+
+def list_page(
+    request: HttpRequest,
+    *,
+    select: Callable[..., QuerySet],
+    filterset_class: type[FilterSet],
+) -> ListPage:
+    """One page of `select(filters=request.GET)`; bad filters give an empty page, status 400
+    and the form with its errors."""
+    try:
+        rows = select(filters=request.GET)
+        form, status = filterset_class(request.GET).form, 200
+    except FilterError as exc:
+        rows, form, status = filterset_class._meta.model.objects.none(), exc.form, 400
+    query = request.GET.copy()
+    query.pop("page", None)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return ListPage(page=page, form=form, query=query.urlencode(), status=status)
