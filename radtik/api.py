@@ -40,4 +40,3 @@ class Pagination(LimitOffsetPagination):
     max_limit (the envelope's `next` leads on), so one request never loads a whole table."""
 
     max_limit = 500
-

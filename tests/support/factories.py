@@ -8,7 +8,14 @@ from itertools import count
 
 from django.utils import timezone
 
-from billing.models import Customer, Package, Payment, PaymentCallback, Subscription
+from billing.models import (
+    Customer,
+    DarajaSettings,
+    Package,
+    Payment,
+    PaymentCallback,
+    Subscription,
+)
 from radius.models import RadiusServer
 from radtik.jobs.models import Job
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
@@ -119,3 +126,9 @@ def tenant() -> Tenant:
     made = Tenant.objects.create(name=f"Tenant {n}", slug=f"t{n}", schema_name=f"t{n}")
     Domain.objects.create(domain=f"t{n}.localhost", tenant=made, is_primary=True)
     return made
+
+
+def daraja_settings() -> DarajaSettings:
+    return DarajaSettings.objects.create(
+        shortcode="174379", passkey="p", consumer_key="k", consumer_secret="s"
+    )
