@@ -58,7 +58,7 @@ def list_page(
         rows = select(filters=request.GET)
         form, status = filterset_class(request.GET).form, 200
     except FilterError as exc:
-        rows, form, status = filterset_class._meta.model.objects.none(), exc.form, 400
+        rows, form, status = [], exc.form, 400
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
