@@ -138,7 +138,7 @@ LISTS = [
     ("alpha", ["/billing/payments/", "/api/payments/"], factories.payment),
     ("alpha", ["/billing/subscriptions/", "/api/subscriptions/"], factories.subscription),
     ("alpha", ["/billing/customers/", "/api/customers/"], factories.customer),
-    ("alpha", ["/billing/callbacks/"], factories.payment_callback),
+    ("alpha", ["/billing/callbacks/", "/api/payments/callbacks/"], factories.payment_callback),
     ("alpha", ["/api/packages/"], factories.package),
     ("alpha", ["/jobs/", "/api/jobs/"], factories.job),
     ("alpha", ["/routers/", "/api/routers/"], factories.router),

@@ -12,7 +12,15 @@ from django.conf import settings
 from django.db import connection
 from django.urls import URLPattern, URLResolver
 
-from billing.models import Customer, DarajaSettings, Package, Payment, Subscription
+from billing.choices import CallbackOutcome
+from billing.models import (
+    Customer,
+    DarajaSettings,
+    Package,
+    Payment,
+    PaymentCallback,
+    Subscription,
+)
 from radtik.jobs.models import Job
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
 from tests.support import factories
@@ -118,6 +126,17 @@ class TestPaymentIsolation(ApiIsolation):
     pages = ("/portal/p/{obj.token}/",)
 
 
+class TestPaymentCallbackIsolation(ApiIsolation, ChangeIsolation):
+    model = PaymentCallback
+    make = staticmethod(lambda: factories.payment_callback(outcome=CallbackOutcome.QUARANTINED))
+    api = "/api/payments/callbacks/"
+    writes = (
+        ("post", "/api/payments/callbacks/{obj.pk}/retry/", {}),
+        # The page answers "no such callback" on the callbacks page.
+        ("post", "/billing/callbacks/{obj.pk}/retry/", {}, 302),
+    )
+
+
 class TestCustomerIsolation(ApiIsolation):
     model, make = Customer, staticmethod(factories.customer)
     api = "/api/customers/"
@@ -162,7 +181,7 @@ def test_every_url_that_names_a_tenant_object_has_an_isolation_case():
     covered = set()
     for case in CASES:
         detail = [f"{case.api}{{obj.pk}}/"] if case.api else []
-        paths = [*detail, *case.pages, *case.reads, *(path for _, path, _ in case.writes)]
+        paths = [*detail, *case.pages, *case.reads, *(write[1] for write in case.writes)]
         covered |= {_normal(path) for path in paths}
     named = {
         _normal(route)
@@ -187,7 +206,7 @@ def test_every_api_resource_is_listed_read_written_and_deleted_by_its_case():
         if hasattr(viewset, "destroy"):
             assert TenantIsolation in kinds, f"{api}: no delete test"
         reads = {path for case in cases for path in case.reads}
-        writes = {(method, path) for case in cases for method, path, _ in case.writes}
+        writes = {(write[0], write[1]) for case in cases for write in case.writes}
         for action in viewset.get_extra_actions():
             if not action.detail:
                 continue

@@ -116,8 +116,8 @@ def job(*, status: str = "failed") -> Job:
     return Job.objects.create(kind="test.always_fails", status=status, error="boom")
 
 
-def payment_callback() -> PaymentCallback:
-    return PaymentCallback.objects.create(body="{}", outcome="unknown")
+def payment_callback(*, outcome: str = "unknown") -> PaymentCallback:
+    return PaymentCallback.objects.create(body="{}", outcome=outcome)
 
 
 def tenant() -> Tenant:
