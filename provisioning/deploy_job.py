@@ -38,11 +38,9 @@ def _register_with_radius(ctx: JobContext, router: Router, config: dict[str, Any
             name=router.name,
         )
     except AgentError as exc:
-        error = (
+        raise DeployFailed(
             f"the router is configured, but RADIUS server {server.name} could not be told: {exc}"
-        )
-        _set_status(router, RouterStatus.FAILED, error)
-        raise DeployFailed(error) from None
+        ) from None
     ctx.progress("radius_client", 95, f"{address} is a client of RADIUS server {server.name}")
 
 
@@ -69,10 +67,10 @@ def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress("deployed", 70, f"{len(changes)} change(s) applied")
             ctx.progress("verifying_deployment", 85, "reading back every item")
             verify(api, config.config)
+        _register_with_radius(ctx, router, config.config)
     except (DeployFailed, RouterError) as exc:
         _set_status(router, RouterStatus.FAILED, str(exc))
         raise
-    _register_with_radius(ctx, router, config.config)
     _set_status(router, RouterStatus.ACTIVE)
     ctx.progress("completed", 100, "no changes" if not changes else "deployment verified")
     return {
