@@ -90,6 +90,8 @@ class DarajaSettings(models.Model):
 
 
 class Package(RadiusLimitsModel):
+    sessions_field = "devices"
+
     name = models.CharField(max_length=100, unique=True)
     price = models.DecimalField(
         max_digits=10,
@@ -131,10 +133,6 @@ class Package(RadiusLimitsModel):
 
     def __str__(self) -> str:
         return f"{self.name} (KES {self.price})"
-
-    @property
-    def sessions_allowed(self) -> int:
-        return self.devices
 
     def clean(self) -> None:
         if self.router_id is None and self.radius_server_id is None:

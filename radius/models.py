@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
@@ -25,13 +27,15 @@ class RadiusLimitsModel(models.Model):
     data_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
     rate_limit = models.CharField(max_length=100, blank=True, validators=[validate_rate_limit])
 
+    # The field saying how many devices may be logged in at once (each model names its own).
+    sessions_field: ClassVar[str]
+
     class Meta:
         abstract = True
 
     @property
     def sessions_allowed(self) -> int:
-        """How many devices may be logged in at once (each model names its field)."""
-        raise NotImplementedError
+        return getattr(self, self.sessions_field)
 
     def radius_limits(self) -> RadiusLimits:
         return RadiusLimits(

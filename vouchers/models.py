@@ -8,6 +8,8 @@ from vouchers.choices import MAX_BATCH, SyncStatus, ValidityMode, VoucherStatus
 
 
 class VoucherProfile(RadiusLimitsModel):
+    sessions_field = "simultaneous_use"
+
     name = models.CharField(max_length=100, unique=True)
     validity_mode = models.CharField(
         max_length=20, choices=ValidityMode.choices, default=ValidityMode.AFTER_FIRST_USE
@@ -27,10 +29,6 @@ class VoucherProfile(RadiusLimitsModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def sessions_allowed(self) -> int:
-        return self.simultaneous_use
 
     def clean(self) -> None:
         if self.validity_mode == ValidityMode.FIXED and not self.expires_at:

@@ -17,10 +17,9 @@ from pyrad.client import Client, Timeout
 from pyrad.dictionary import Dictionary
 from pyrad.packet import AccessAccept, AccessRequest, AccountingResponse
 
-from radius.agent.freeradius import ConfigOptions, write_config
+from radius.agent.freeradius import SOURCE, ConfigOptions, write_config
 from radius.testing.agent import free_port, stop_process
 
-SOURCE = Path("/etc/freeradius/3.0")
 DICTIONARIES = Path("/usr/share/freeradius")
 SECRET = b"testing123"  # clients.conf's localhost client, as shipped
 # pyrad reads only a subset of FreeRADIUS's dictionary syntax: the RFC attributes a hotspot
