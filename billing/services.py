@@ -56,7 +56,7 @@ from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
-from radtik.writes import fields_update, row_delete
+from radtik.writes import fields_update, row_create, row_delete
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
@@ -130,17 +130,12 @@ def daraja_settings_save(*, actor: Any = None, **fields: Any) -> DarajaSettings:
 
 
 def package_create(*, actor: Any = None, **fields: Any) -> Package:
-    package = Package(**fields)
-    package.full_clean()
-    with transaction.atomic():
-        package.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.PACKAGE_CREATE,
-            obj=package,
-            changes={k: str(v) for k, v in fields.items()},
-        )
-    return package
+    return row_create(
+        obj=Package(**fields),
+        action=AuditAction.PACKAGE_CREATE,
+        actor=actor,
+        changes={k: str(v) for k, v in fields.items()},
+    )
 
 
 def package_update(*, package: Package, actor: Any = None, **fields: Any) -> Package:

@@ -1,5 +1,6 @@
-"""The shared body of the plain `<entity>_update` / `<entity>_delete` services: validated,
-audited field edits and deletes of one row. Services with rules of their own do not use it."""
+"""The shared body of the plain `<entity>_create` / `_update` / `_delete` services: validated,
+audited creates, field edits and deletes of one row. Services with rules of their own do not use
+it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
 
 M = TypeVar("M", bound=models.Model)
+
+
+def row_create(*, obj: M, action: AuditAction, actor: Any, changes: dict[str, Any]) -> M:
+    """Validate and save the new `obj`, recording `changes` (its given fields) with it."""
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save()
+        audit_record(actor=actor, action=action, obj=obj, changes=changes)
+    return obj
 
 
 def fields_update(*, obj: M, fields: dict[str, Any], action: AuditAction, actor: Any) -> M:

@@ -17,7 +17,7 @@ from radtik.events import publish
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from radtik.tenancy import current_tenant_id
-from radtik.writes import fields_update, row_delete
+from radtik.writes import fields_update, row_create, row_delete
 from vouchers.choices import MAX_BATCH, SyncStatus, VoucherStatus
 from vouchers.codes import random_codes
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
@@ -36,14 +36,12 @@ COPY_COLUMNS = (
 
 
 def profile_create(*, actor: Any = None, **fields: Any) -> VoucherProfile:
-    profile = VoucherProfile(**fields)
-    profile.full_clean()
-    with transaction.atomic():
-        profile.save()
-        audit_record(
-            actor=actor, action=AuditAction.VOUCHER_PROFILE_CREATE, obj=profile, changes=fields
-        )
-    return profile
+    return row_create(
+        obj=VoucherProfile(**fields),
+        action=AuditAction.VOUCHER_PROFILE_CREATE,
+        actor=actor,
+        changes=fields,
+    )
 
 
 def profile_update(*, profile: VoucherProfile, actor: Any = None, **fields: Any) -> VoucherProfile:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
-from radtik.writes import fields_update, row_delete
+from radtik.writes import fields_update, row_create, row_delete
 from tenants.accounts.models import User
 
 
@@ -17,16 +17,12 @@ def user_create(*, username: str, password: str | None, actor: Any = None, **fie
     """`password` None: the user cannot log in with a password."""
     user = User(username=username, **fields)
     _set_password(user, password)
-    user.full_clean()
-    with transaction.atomic():
-        user.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.USER_CREATE,
-            obj=user,
-            changes={name: str(value) for name, value in fields.items()},
-        )
-    return user
+    return row_create(
+        obj=user,
+        action=AuditAction.USER_CREATE,
+        actor=actor,
+        changes={name: str(value) for name, value in fields.items()},
+    )
 
 
 def user_update(*, user: User, actor: Any = None, **fields: Any) -> User:
