@@ -179,6 +179,111 @@ def phone(index: int) -> str:
     return f"2547{index:08d}"
 
 
+def bench_sales(agent, payments: int, price: int):
+    """In tenant `bench`: the agent as its RADIUS server, Daraja settings, a package on it and
+    `payments` pending payments (phone(i), checkout_id(i)). Returns the Daraja settings."""
+    from django_tenants.utils import schema_context
+
+    from billing.models import DarajaSettings, Package, Payment
+    from radius.services import radius_server_create
+
+    with schema_context("bench"):
+        server = radius_server_create(
+            name="radius-1", host="127.0.0.1", api_base_url=agent.url, token=agent.token
+        ).server
+        config = DarajaSettings.objects.create(
+            shortcode="174379",
+            passkey="p",
+            consumer_key="k",
+            consumer_secret="s",
+            # Nothing listens there: a reconcile pass (pending > 3 min) stays on loopback.
+            base_url="http://127.0.0.1:9",
+        )
+        package = Package.objects.create(
+            name="1 hour",
+            price=price,
+            validity_seconds=3600,
+            time_limit=3600,
+            rate_limit="2M/5M",
+            radius_server=server,
+        )
+        Payment.objects.bulk_create(
+            [
+                Payment(
+                    package=package,
+                    phone=phone(i),
+                    amount=price,
+                    checkout_request_id=checkout_id(i),
+                    merchant_request_id=f"bench-{i}",
+                )
+                for i in range(payments)
+            ],
+            batch_size=2000,
+        )
+    return config
+
+
+def serve(workdir: Path, procs: list[subprocess.Popen]) -> str:
+    """daphne (first in `procs`) and the two task clusters, once they serve; the base URL."""
+    import requests
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    py = sys.executable
+    daphne = spawn(
+        [py, "-m", "radtik.webserver", "-b", "127.0.0.1", "-p", str(port)]
+        + ["--processes", str(WEB_PROCESSES)],
+        workdir / "daphne.log",
+    )
+    procs.append(daphne)
+    cluster = spawn([py, "manage.py", "qcluster"], workdir / "qcluster.log")
+    procs.append(cluster)
+    os.environ["Q_CLUSTER_NAME"] = "payments"  # ProcessPayment's own cluster (README)
+    payments_cluster = spawn([py, "manage.py", "qcluster"], workdir / "payments.log")
+    del os.environ["Q_CLUSTER_NAME"]
+    procs.append(payments_cluster)
+
+    def login_ok():
+        try:
+            return requests.get(f"{base}/login/", headers={"Host": HOST}, timeout=2).ok
+        except requests.RequestException:  # not listening yet, or still warming up
+            return False
+
+    wait_until(login_ok, 30, "daphne serving /login/", daphne)
+    for name, proc in (("qcluster", cluster), ("payments", payments_cluster)):
+        wait_until(
+            lambda name=name: "running" in (workdir / f"{name}.log").read_text(errors="replace"),
+            30,
+            f"{name} cluster running",
+            proc,
+        )
+    return base
+
+
+def logs_print(workdir: Path) -> None:
+    """The servers' last lines, when a run failed."""
+    for log in ("daphne.log", "qcluster.log", "payments.log"):
+        path = workdir / log
+        if path.exists():
+            tail = path.read_text(errors="replace").splitlines()[-30:]
+            print(f"--- {log}\n" + "\n".join(tail), file=sys.stderr)
+
+
+def cleanup(workdir: Path, procs: list[subprocess.Popen], *others) -> None:
+    """Stop the processes and the other started things (each with .stop()), drop the scratch
+    database, remove the logs unless BENCH_KEEP."""
+    for proc in reversed(procs):
+        stop(proc)
+    for other in others:
+        if other is not None:
+            other.stop()
+    scratch.drop()
+    if os.environ.get("BENCH_KEEP"):
+        print(f"logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="radtik_bench_"))
     procs: list[subprocess.Popen] = []
@@ -189,48 +294,15 @@ def main() -> None:
         from django.db.models import Count
         from django_tenants.utils import schema_context
 
-        from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
+        from billing.models import Payment, PaymentCallback, Subscription
         from billing.tasks import ProcessPayment
-        from radius.services import radius_server_create
         from radius.testing.agent import RadiusAgent
         from radtik.jobs.models import Job
 
         scratch.add_tenant(domain=HOST)
         agent = RadiusAgent(workdir / "agent")
         price = 50
-        with schema_context("bench"):
-            server = radius_server_create(
-                name="radius-1", host="127.0.0.1", api_base_url=agent.url, token=agent.token
-            ).server
-            config = DarajaSettings.objects.create(
-                shortcode="174379",
-                passkey="p",
-                consumer_key="k",
-                consumer_secret="s",
-                # Nothing listens there: a reconcile pass (pending > 3 min) stays on loopback.
-                base_url="http://127.0.0.1:9",
-            )
-            package = Package.objects.create(
-                name="1 hour",
-                price=price,
-                validity_seconds=3600,
-                time_limit=3600,
-                rate_limit="2M/5M",
-                radius_server=server,
-            )
-            Payment.objects.bulk_create(
-                [
-                    Payment(
-                        package=package,
-                        phone=phone(i),
-                        amount=price,
-                        checkout_request_id=checkout_id(i),
-                        merchant_request_id=f"bench-{i}",
-                    )
-                    for i in range(STEADY_FIRST + STEADY_PAYMENTS)
-                ],
-                batch_size=2000,
-            )
+        config = bench_sales(agent, STEADY_FIRST + STEADY_PAYMENTS, price)
         bodies = workdir / "callbacks.jsonl"
         bodies.write_text("".join(callback_body(i, price) + "\n" for i in range(PAYMENTS)))
         steady_bodies = workdir / "steady.jsonl"
@@ -241,37 +313,8 @@ def main() -> None:
             )
         )
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        py = sys.executable
-        daphne = spawn(
-            [py, "-m", "radtik.webserver", "-b", "127.0.0.1", "-p", str(port)]
-            + ["--processes", str(WEB_PROCESSES)],
-            workdir / "daphne.log",
-        )
-        procs.append(daphne)
-        cluster = spawn([py, "manage.py", "qcluster"], workdir / "qcluster.log")
-        procs.append(cluster)
-        os.environ["Q_CLUSTER_NAME"] = "payments"  # ProcessPayment's own cluster (README)
-        payments_cluster = spawn([py, "manage.py", "qcluster"], workdir / "payments.log")
-        del os.environ["Q_CLUSTER_NAME"]
-        procs.append(payments_cluster)
-
-        def login_ok():
-            try:
-                return requests.get(f"{base}/login/", headers={"Host": HOST}, timeout=2).ok
-            except requests.RequestException:  # not listening yet, or still warming up
-                return False
-
-        wait_until(login_ok, 30, "daphne serving /login/", daphne)
-        for name, proc in (("qcluster", cluster), ("payments", payments_cluster)):
-            wait_until(
-                lambda name=name: "running"
-                in (workdir / f"{name}.log").read_text(errors="replace"),
-                30,
-                f"{name} cluster running",
-                proc,
-            )
+        base = serve(workdir, procs)
+        daphne = procs[0]
 
         callback_path = f"/api/payments/mpesa/callback/{config.callback_secret}/"
         wrk(f"{base}/login/", [], [], 3)  # warm-up: imports, connections, templates
@@ -449,19 +492,10 @@ def main() -> None:
         )
         print(f"  agent holds {in_agent}/{len(usernames)} synced users")
     except Exception:
-        for log in ("daphne.log", "qcluster.log", "payments.log"):
-            path = workdir / log
-            if path.exists():
-                tail = path.read_text(errors="replace").splitlines()[-30:]
-                print(f"--- {log}\n" + "\n".join(tail), file=sys.stderr)
+        logs_print(workdir)
         raise
     finally:
-        for proc in reversed(procs):
-            stop(proc)
-        if agent is not None:
-            agent.stop()
-        scratch.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanup(workdir, procs, agent)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Tenant-creation time and enqueue-to-start latency through a real qcluster.
 
 Prints medians, each beside a baseline measured in the same run:
-- tenant creation (schema + migrations + admin + domain, through the job) vs a bare
-  CREATE SCHEMA / DROP SCHEMA round trip;
-- Job enqueue-to-start (our runner) vs a bare django-q2 async_task of a no-op.
+- tenant creation (schema made from the migrated template + admin + domain, through the job)
+  vs a bare CREATE SCHEMA / DROP SCHEMA round trip, and the schema step alone (from the template) vs
+  migrating a schema from nothing, as creation did before the template;
+- Job enqueue-to-start (our runner) vs a bare django-q2 async_task of a no-op (goal <= 30 ms:
+  the broker wakes on NOTIFY), and the CPU an idle cluster uses (its pusher sleeps on LISTEN).
 Uses DATABASE_URL (default: the machine's PostgreSQL), in a scratch database it drops after.
 """
 
@@ -21,6 +23,7 @@ from bench import scratch  # noqa: E402  (first: it points Django at the scratch
 
 os.environ["RADTIK_EXTRA_TASK_MODULES"] = "bench.support_jobs"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+IDLE_SECONDS = 10
 
 
 def wait(model, pk, field, timeout=120):
@@ -31,6 +34,21 @@ def wait(model, pk, field, timeout=120):
             return row
         time.sleep(0.005)
     raise RuntimeError(f"{model.__name__} {pk} never set {field}")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by `pid` and its descendants (Linux /proc)."""
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -47,7 +65,11 @@ def main() -> None:
         from tenants import services
         from tenants.models import Tenant
 
-        stack.enter_context(scratch.cluster(RADTIK_WORKERS="2"))
+        cluster = stack.enter_context(scratch.cluster(RADTIK_WORKERS="2"))
+        time.sleep(2)  # past the cluster's start-up
+        cpu0, idle_start = tree_cpu(cluster.pid), time.monotonic()
+        time.sleep(IDLE_SECONDS)
+        idle_cpu = (tree_cpu(cluster.pid) - cpu0) / (time.monotonic() - idle_start)
 
         bare = []
         for i in range(ROUNDS):
@@ -55,6 +77,25 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE SCHEMA bare_{i}; DROP SCHEMA bare_{i}")
             bare.append(time.perf_counter() - start)
+
+        from django.core.management import call_command
+
+        from tenants.schema_template import schema_create_from_template
+
+        cloned, migrated = [], []
+        for i in range(ROUNDS):
+            start = time.perf_counter()
+            schema_create_from_template(f"clone_{i}")
+            cloned.append(time.perf_counter() - start)
+        for i in range(2):  # seconds each: two are enough to see it
+            start = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA migrated_{i}")
+            call_command(
+                "migrate_schemas", schema_name=f"migrated_{i}", interactive=False, verbosity=0
+            )
+            connection.set_schema_to_public()
+            migrated.append(time.perf_counter() - start)
 
         creation = []
         for i in range(ROUNDS):
@@ -87,12 +128,21 @@ def main() -> None:
 
         med = statistics.median
         print(
+            f"idle cluster (2 workers, nothing queued, {IDLE_SECONDS} s): "
+            f"{idle_cpu * 1000:.1f} ms of CPU per second over all its processes"
+        )
+        print(
             f"tenant creation (job, {ROUNDS} runs): median {med(creation):.2f} s, "
             f"max {max(creation):.2f} s"
         )
         print(
             f"  baseline CREATE+DROP SCHEMA: median {med(bare) * 1000:.1f} ms; "
             f"ratio {med(creation) / med(bare):.0f}x"
+        )
+        print(
+            f"  schema step: made from the template median {med(cloned) * 1000:.0f} ms, "
+            f"migrated from nothing median {med(migrated) * 1000:.0f} ms; "
+            f"ratio {med(cloned) / med(migrated):.2f}x"
         )
         print(
             f"enqueue-to-start, Job runner ({len(ours)} runs): median {med(ours) * 1000:.0f} ms, "

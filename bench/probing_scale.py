@@ -32,6 +32,10 @@ WORKERS = os.environ.get("BENCH_WORKERS", "4")  # the product's default cluster 
 SILENT_EVERY = 10  # every 10th router is silent
 
 
+def silent_host(i: int) -> str:
+    return f"127.1.{i // 250}.{i % 250 + 1}"
+
+
 def main() -> None:
     stack = ExitStack()
     try:
@@ -44,7 +48,9 @@ def main() -> None:
         from routers.services import router_probe_start
 
         scratch.add_tenant()
-        silent = socket.create_server(("127.0.0.1", 0), backlog=4096)  # never accepts
+        # never accepts; on every loopback address: one router per address and port (each silent
+        # router has an address of its own, 127.1.x.y)
+        silent = socket.create_server(("0.0.0.0", 0), backlog=4096)
         silent_port = silent.getsockname()[1]
         env = dict(os.environ, RADTIK_WORKERS=WORKERS, ROUTER_PROBE_TIMEOUT="3")
         stack.enter_context(scratch.cluster(RADTIK_WORKERS=WORKERS, ROUTER_PROBE_TIMEOUT="3"))
@@ -80,7 +86,7 @@ def main() -> None:
                     routers = Router.objects.bulk_create(
                         Router(
                             name=f"r{size}-{i}",
-                            host="127.0.0.1",
+                            host=silent_host(i) if i % SILENT_EVERY == 0 else "127.0.0.1",
                             api_port=silent_port if i % SILENT_EVERY == 0 else base_port + i,
                             api_username=f"api-r{size}-{i}",
                             api_password="not-yet",

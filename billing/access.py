@@ -5,14 +5,23 @@ requests."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from billing.choices import WITHOUT_ACCESS, PaymentStatus, Service, SubscriptionStatus, SyncState
-from billing.events import payment_publish
+from billing.choices import (
+    RENEW_ADDRESS_LIST,
+    WITHOUT_ACCESS,
+    PaymentStatus,
+    Service,
+    SubscriptionStatus,
+    SyncState,
+)
+from billing.events import payment_publish, subscription_publish
 from billing.models import Payment, Subscription
 from billing.selectors import subscription_owner
 from radius.client import agent_client_for
@@ -26,15 +35,33 @@ from routers.connection import router_session
 
 logger = logging.getLogger(__name__)
 
+# Subscriptions of PPPoE packages with a grace or renew period (Package.has_lifecycle).
+LIFECYCLE_PACKAGES = Q(package__service=Service.PPPOE) & (
+    Q(package__grace_seconds__gt=0) | Q(package__renew_seconds__gt=0)
+)
+
+
+def subscription_access_until(subscription: Subscription) -> datetime:
+    """When FreeRADIUS stops accepting it (Expiration): its end, or for a PPPoE package with a
+    lifecycle the end of its grace and renew periods (billing.lifecycle walls and suspends it
+    on the way; this end holds even if that sweep is late)."""
+    package = subscription.package
+    if not package.has_lifecycle:
+        return subscription.ends_at
+    return subscription.ends_at + timedelta(seconds=package.grace_seconds + package.renew_seconds)
+
 
 def subscription_radius_user(subscription: Subscription) -> RadiusUser:
+    walled = subscription.status == SubscriptionStatus.RENEW
     return _radius_user(
         username=subscription.username,
         password=subscription.password,
         owner=subscription_owner(subscription.pk),
         limits=subscription.package.radius_limits(),
         groups=[subscription.package.name],
-        expires_at=subscription.ends_at,
+        expires_at=subscription_access_until(subscription),
+        # Walled: the router puts its address on the renew list (portal only).
+        address_list=RENEW_ADDRESS_LIST if walled else None,
     )
 
 
@@ -43,40 +70,90 @@ radius_user = subscription_radius_user  # its former name; other helpers' code m
 
 def payment_grant_access(*, payment_id: int) -> dict[str, Any]:
     """After settling: write the credentials to RADIUS (idempotent), then tell the portal."""
-    payment = Payment.objects.select_related("subscription__package", "package").get(pk=payment_id)
-    subscription = payment.subscription
-    if payment.status != PaymentStatus.COMPLETED or subscription is None:
-        return {"status": payment.status}
+    outcome = payments_grant_access(payment_ids=[payment_id])[payment_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def payments_grant_access(*, payment_ids: list[int]) -> dict[int, dict[str, Any] | Exception]:
+    """payment_grant_access for many settled payments: one agent call per RADIUS server for all
+    their credentials. Each payment's result, or the error that kept its access from working."""
+    payments = Payment.objects.select_related(
+        "subscription__package", "subscription__radius_server", "package"
+    ).in_bulk(payment_ids)
+    outcomes: dict[int, dict[str, Any] | Exception] = {}
+    granted: list[Payment] = []
+    for payment_id in payment_ids:
+        payment = payments.get(payment_id)
+        if payment is None:
+            outcomes[payment_id] = Payment.DoesNotExist(f"Payment #{payment_id} does not exist.")
+        elif payment.status != PaymentStatus.COMPLETED or payment.subscription is None:
+            outcomes[payment_id] = {"status": payment.status}
+        else:
+            granted.append(payment)
     # FAILED too: an operator's retry after the cause is fixed must write the credentials.
-    if subscription.radius_state in (SyncState.PENDING, SyncState.FAILED) and (
-        subscription.radius_server
-    ):
-        subscription_radius_write(subscription=subscription)
-    with transaction.atomic():
-        _access_ready(payment, "payment.completed")
-    return {
-        "status": payment.status,
-        "subscription": subscription.pk,
-        "radius": subscription.radius_state,
+    pending = {
+        payment.subscription.pk: payment.subscription
+        for payment in granted
+        if payment.subscription.radius_state in (SyncState.PENDING, SyncState.FAILED)
+        and payment.subscription.radius_server
     }
+    errors = subscriptions_radius_write(list(pending.values()))
+    with transaction.atomic():
+        for payment in granted:
+            subscription = payment.subscription
+            if subscription.pk in errors:
+                outcomes[payment.pk] = errors[subscription.pk]
+                continue
+            if subscription.pk in pending:
+                subscription.radius_state = SyncState.SYNCED
+                if subscription.walled_session:
+                    from billing.lifecycle import subscription_restore  # it builds on this
+
+                    subscription_restore(subscription=subscription)
+            _access_ready(payment, "payment.completed")
+            outcomes[payment.pk] = {
+                "status": payment.status,
+                "subscription": subscription.pk,
+                "radius": subscription.radius_state,
+            }
+    return outcomes
 
 
-def subscription_radius_write(*, subscription: Subscription) -> None:
-    """Write (or rewrite) the subscription's RADIUS user; RuntimeError naming why if refused,
-    e.g. its username is another source's on that server."""
-    server = subscription.radius_server
-    with agent_client_for(server) as agent:
-        result = radius_users_send(
-            agent=agent, server=server, users=[subscription_radius_user(subscription)]
-        )
-    if result.errors:
-        reason = result.errors[0].reason
-        Subscription.objects.filter(pk=subscription.pk).update(
-            radius_state=SyncState.FAILED, last_error=reason[:500]
-        )
-        raise RuntimeError(f"RADIUS refused {subscription.username}: {reason}")
-    Subscription.objects.filter(pk=subscription.pk).update(radius_state=SyncState.SYNCED)
-    subscription.radius_state = SyncState.SYNCED
+def subscriptions_radius_write(subscriptions: list[Subscription]) -> dict[int, Exception]:
+    """Write (or rewrite) the subscriptions' RADIUS users, one call per server; the errors by
+    subscription, e.g. a username that is another source's on that server."""
+    errors: dict[int, Exception] = {}
+    by_server: dict[int, list[Subscription]] = {}
+    for subscription in subscriptions:
+        by_server.setdefault(subscription.radius_server_id, []).append(subscription)
+    synced: list[int] = []
+    for group in by_server.values():
+        server = group[0].radius_server
+        try:
+            with agent_client_for(server) as agent:
+                result = radius_users_send(
+                    agent=agent, server=server, users=[subscription_radius_user(s) for s in group]
+                )
+        except Exception as exc:  # the server as a whole (unreachable, refused): each retries
+            errors.update((subscription.pk, exc) for subscription in group)
+            continue
+        refused = {error.index: error.reason for error in result.errors}
+        for index, subscription in enumerate(group):
+            if index not in refused:
+                synced.append(subscription.pk)
+                continue
+            reason = refused[index]
+            Subscription.objects.filter(pk=subscription.pk).update(
+                radius_state=SyncState.FAILED, last_error=reason[:500]
+            )
+            errors[subscription.pk] = RuntimeError(
+                f"RADIUS refused {subscription.username}: {reason}"
+            )
+    if synced:
+        Subscription.objects.filter(pk__in=synced).update(radius_state=SyncState.SYNCED)
+    return errors
 
 
 def payment_grant_failed(job: Job) -> None:
@@ -168,9 +245,9 @@ def subscriptions_expire_due(*, now: Any = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
-            Subscription.objects.select_for_update().filter(
-                status=SubscriptionStatus.ACTIVE, ends_at__lte=now
-            )
+            Subscription.objects.select_for_update(of=("self",))
+            .filter(status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
+            .exclude(LIFECYCLE_PACKAGES)  # billing.lifecycle moves these along
         )
         for subscription in due:
             subscription_expire(subscription=subscription)
@@ -189,6 +266,8 @@ def subscription_expire(*, subscription: Subscription, actor: Any = None) -> Non
             {"status": subscription.status}, {"status": SubscriptionStatus.EXPIRED}
         ),
     )
+    subscription.status = SubscriptionStatus.EXPIRED
+    subscription_publish(subscription, "SubscriptionExpired")
 
 
 def subscription_remove_access(*, subscription: Subscription) -> None:

@@ -12,6 +12,10 @@ PAYMENTS_QUEUE = "payments"
 
 # Topics: operators watch `payments`; a portal page watches `payment.<token>` (unguessable).
 PAYMENTS_TOPIC = "payments"
+CALLBACKS_TOPIC = "callbacks"  # callbacks set aside as needing attention
+# A subscription's access ending (SubscriptionExpired, SubscriptionSuspended): accounting ends
+# its sessions at the router.
+SUBSCRIPTIONS_TOPIC = "subscriptions"
 PORTAL_TOPIC_PREFIX = "payment."
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24) → 32 characters
 # What an anonymous portal client may watch (radtik.realtime.auth): its own payment's topic.
@@ -58,8 +62,18 @@ class ResolvedVia(models.TextChoices):
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    # PPPoE past its end (billing.lifecycle): service as before for the package's grace period,
+    # then walled (only the portal's renew page) for its renew period, then suspended.
+    GRACE = "grace", "Grace period"
+    RENEW = "renew", "Walled: renew"
     EXPIRED = "expired", "Expired"
     SUSPENDED = "suspended", "Suspended"
+
+
+# The router address list a walled (RENEW) subscriber's address joins: RADIUS replies
+# Mikrotik-Address-List with it, and provisioning's PPPoE items redirect its web traffic to the
+# portal's renew page and drop the rest (provisioning.pppoe_plan).
+RENEW_ADDRESS_LIST = "radtik-renew"
 
 
 # Statuses whose access is removed from RADIUS and the router (by the expiry job).

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.choices import PAYMENTS_TOPIC
-from billing.models import Payment
+from billing.choices import PAYMENTS_TOPIC, SUBSCRIPTIONS_TOPIC
+from billing.models import Payment, Subscription
 from billing.mpesa import mask_phone
 from radtik.events import publish
 from radtik.tenancy import current_tenant_id
@@ -41,3 +41,17 @@ def payment_publish(payment: Payment, event: str) -> None:
         "username": payment.subscription.username if payment.subscription else "",
     }
     publish(tenant_id, payment.topic, event, portal_payload)
+
+
+def subscription_publish(subscription: Subscription, event: str) -> None:
+    """A subscription's state changed (its access ended: accounting listens)."""
+    publish(
+        current_tenant_id(),
+        SUBSCRIPTIONS_TOPIC,
+        event,
+        {
+            "subscription": {"id": subscription.pk, "username": subscription.username},
+            "status": subscription.status,
+            "server": subscription.radius_server_id,
+        },
+    )

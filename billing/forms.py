@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from billing.models import DarajaSettings
+from billing.models import PACKAGE_FIELDS, PORTAL_FIELDS, DarajaSettings, Package, PortalSettings
 
 SECRET_FIELDS = ("passkey", "consumer_key", "consumer_secret")
 
@@ -65,3 +65,33 @@ class DarajaSettingsForm(forms.ModelForm):
             for name, value in self.cleaned_data.items()
             if name not in SECRET_FIELDS or self.data.get(self.add_prefix(name))
         }
+
+
+class PackageForm(forms.ModelForm):
+    class Meta:
+        model = Package
+        fields = PACKAGE_FIELDS
+
+
+class PortalSettingsForm(forms.ModelForm):
+    """The portal's look; the logo is checked by the service (type by its bytes, size)."""
+
+    logo = forms.FileField(
+        required=False, help_text="PNG, JPEG, GIF or WebP, up to 200 KB; shown above the title."
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    class Meta:
+        model = PortalSettings
+        fields = PORTAL_FIELDS
+        widgets = {
+            "accent_colour": forms.TextInput(attrs={"type": "color"}),
+            "background_colour": forms.TextInput(attrs={"type": "color"}),
+            "packages": forms.CheckboxSelectMultiple,
+        }
+
+    def changed_settings(self) -> dict[str, Any]:
+        """What the service takes: the changed fields, the uploaded logo, a removal."""
+        data = self.cleaned_data
+        changed = {name: data[name] for name in self.changed_data if name in PORTAL_FIELDS}
+        return {**changed, "logo": data.get("logo"), "remove_logo": data.get("remove_logo")}

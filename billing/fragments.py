@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
@@ -24,15 +23,12 @@ def portal_context(payment: Payment) -> dict[str, Any]:
         subscription.router_state,
     )
     ready = payment.status == "completed" and subscription is not None and not access_failed
-    login_link = ""
-    if ready:
-        query = urlencode({"username": subscription.username, "password": subscription.password})
-        login_link = f"{payment.login_url}?{query}"
     return {
         "payment": payment,
         "subscription": subscription if ready else None,
-        "login_link": login_link,
         "access_failed": access_failed,
+        # A renewal's payer named the account only: no credentials, no login form.
+        "renewal": payment.renewal,
     }
 
 

@@ -4,7 +4,9 @@ Matching a callback to its payment takes a lock per CheckoutRequestID, the payme
 receipt check, an audit entry and the ProcessPayment job with its events: two thirds of what a
 callback cost when the request did it. Done by a drain in the payments cluster instead, the
 request is one INSERT, so a burst of callbacks is answered as fast as Daraja sends them
-(bench/payments_callback.py) while the matching follows, in arrival order, right behind.
+(bench/payments_callback.py) while the matching follows, in arrival order, right behind: many
+rows per transaction (a savepoint each), their ProcessPayment Jobs settled in batches too
+(radtik.jobs.batch).
 
 Wake-ups coalesce: a Redis key per schema says a drain is queued or running. The callback that
 sets it hands a drain over; the others only store their row. A drain clears the key before its
@@ -33,10 +35,13 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.choices import PAYMENTS_QUEUE, CallbackOutcome
+from billing.choices import CALLBACKS_TOPIC, PAYMENTS_QUEUE, CallbackOutcome
 from billing.models import PaymentCallback
+from radtik.events import publish
 from radtik.jobs.broker import hand_over
+from radtik.logs import log_context
 from radtik.redis_client import redis_client, redis_key
+from radtik.tenancy import current_tenant_id
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ DRAIN_TIMEOUT = 300  # s for one drain task; a longer backlog is finished by the
 WAKE_TTL = 60  # s a dead drain can hold back wake-ups
 REVIVE_AFTER = timedelta(seconds=30)  # a row waiting this long gets a drain from the minute check
 MAX_ATTEMPTS = 3  # failed drains before a row is set aside as needing attention
+BATCH = 200  # rows matched per transaction: a burst is matched at several times the rate
 REFUSED_TTL = 86400  # s: the refused-requests counter covers about the last day
 
 
@@ -70,9 +76,9 @@ def inbox_drain(schema_name: str, match: Callable[[PaymentCallback], object]) ->
     callback's row lock) until none is left; returns how many were matched."""
     matched = 0
     failed: set[int] = set()
-    with schema_context(schema_name):
+    with schema_context(schema_name), log_context(tenant=schema_name):
         while True:
-            while (taken := _take_next(match, failed)) is not None:
+            while (taken := _take_batch(match, failed)) is not None:
                 matched += taken
             redis_client().delete(_key(schema_name))
             # A row stored since the last match found the key set and woke nobody.
@@ -82,29 +88,29 @@ def inbox_drain(schema_name: str, match: Callable[[PaymentCallback], object]) ->
                 return matched  # ...or it did, and that drain takes over
 
 
-def _take_next(match: Callable[[PaymentCallback], object], failed: set[int]) -> int | None:
-    """1 when the oldest waiting row (not failed in this drain) was matched, 0 when matching it
-    failed, None when no row waits. Concurrent drains take different rows."""
-    callback = None
-    try:
-        with transaction.atomic():
-            callback = (
-                inbox_waiting()
-                .exclude(pk__in=failed)
-                .select_for_update(skip_locked=True)
-                .order_by("id")
-                .first()
-            )
-            if callback is None:
-                return None
-            match(callback)
-        return 1
-    except Exception as exc:
-        if callback is None:
-            raise  # the inbox itself cannot be read: the broker retries this drain
-        failed.add(callback.pk)
-        _count_failure(callback, exc)
-        return 0
+def _take_batch(match: Callable[[PaymentCallback], object], failed: set[int]) -> int | None:
+    """Match the oldest waiting rows (not failed in this drain), up to BATCH in one transaction
+    with a savepoint each: how many were matched, None when no row waits. A row whose matching
+    fails is counted and left for a later drain. Concurrent drains take different rows."""
+    with transaction.atomic():
+        callbacks = list(
+            inbox_waiting()
+            .exclude(pk__in=failed)
+            .select_for_update(skip_locked=True)
+            .order_by("id")[:BATCH]
+        )  # an error here (the inbox cannot be read) is the drain's: the broker retries it
+        if not callbacks:
+            return None
+        matched = 0
+        for callback in callbacks:
+            try:
+                with transaction.atomic():
+                    match(callback)
+                matched += 1
+            except Exception as exc:
+                failed.add(callback.pk)
+                _count_failure(callback, exc)
+        return matched
 
 
 def _count_failure(callback: PaymentCallback, exc: Exception) -> None:
@@ -117,7 +123,9 @@ def _count_failure(callback: PaymentCallback, exc: Exception) -> None:
         error,
         exc_info=exc,
     )
-    PaymentCallback.objects.filter(pk=callback.pk, outcome=CallbackOutcome.RECEIVED).update(
+    updated = PaymentCallback.objects.filter(
+        pk=callback.pk, outcome=CallbackOutcome.RECEIVED
+    ).update(
         attempts=F("attempts") + 1,
         error=error,
         outcome=Case(
@@ -125,6 +133,14 @@ def _count_failure(callback: PaymentCallback, exc: Exception) -> None:
             default=Value(CallbackOutcome.RECEIVED),
         ),
     )
+    if updated and callback.attempts + 1 >= MAX_ATTEMPTS:
+        # Set aside: operators (and the notifications listening) hear it needs attention.
+        publish(
+            current_tenant_id(),
+            CALLBACKS_TOPIC,
+            "callback.quarantined",
+            {"id": callback.pk, "attempts": callback.attempts + 1, "error": error},
+        )
 
 
 def inbox_revive(schema_name: str) -> None:

@@ -31,3 +31,13 @@ def hotspot_hosts(*, default: str) -> set[str]:
     gateways = RouterConfig.objects.values_list("config__hotspot__gateway", flat=True)
     hosts.update(str(gateway).lower() for gateway in gateways if gateway)
     return hosts - {""}
+
+
+def link_orig(value: str) -> str:
+    """Where the customer was going (the router's $(link-orig)), sent back to the router as
+    `dst` after login: a web address only."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return ""
+    return value.strip()[:1000] if parts.scheme in ("http", "https") and parts.hostname else ""

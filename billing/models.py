@@ -34,6 +34,21 @@ def new_payment_token() -> str:
 
 
 DIGITS = RegexValidator(r"^\d+$", "Digits only.")
+REMINDER_UNITS = {"m": 60, "h": 3600, "d": 86400}
+REMINDERS = RegexValidator(
+    r"^\s*(\d+[mhd]\s*(,\s*\d+[mhd]\s*)*)?$",
+    "Durations before expiry, comma-separated, e.g. 1d, 1h or 30m.",
+)
+
+
+def reminder_offsets(text: str) -> list[int]:
+    """'1d, 1h' -> [86400, 3600]: seconds before the end, largest first."""
+    offsets = {
+        int(part[:-1]) * REMINDER_UNITS[part[-1]]
+        for part in (p.strip() for p in text.split(","))
+        if part and part[:-1].isdigit() and part[-1] in REMINDER_UNITS
+    }
+    return sorted((o for o in offsets if o > 0), reverse=True)
 
 
 class DarajaSettings(models.Model):
@@ -89,6 +104,26 @@ class DarajaSettings(models.Model):
         return f"Daraja {self.environment} · {self.shortcode}"
 
 
+# What an operator sets on a package (page form; the API shows these and more).
+PACKAGE_FIELDS = [
+    "name",
+    "price",
+    "validity_seconds",
+    "time_limit",
+    "data_limit",
+    "rate_limit",
+    "devices",
+    "service",
+    "radius_server",
+    "router",
+    "router_profile",
+    "active",
+    "reminders",
+    "grace_seconds",
+    "renew_seconds",
+]
+
+
 class Package(RadiusLimitsModel):
     sessions_field = "devices"
 
@@ -126,6 +161,24 @@ class Package(RadiusLimitsModel):
         help_text="Profile on the router: a hotspot user profile, or a PPP profile for PPPoE.",
     )
     active = models.BooleanField(default=True)
+    reminders = models.CharField(
+        max_length=50,
+        blank=True,
+        default="1d,1h",
+        validators=[REMINDERS],
+        help_text="When customers get an SMS before their access ends, e.g. 1d,1h; empty: never.",
+    )
+    # PPPoE after the end (billing.lifecycle); both 0: expired at the end, as a hotspot package.
+    grace_seconds = models.PositiveIntegerField(
+        default=0,
+        help_text="PPPoE: seconds of normal service after the end, before the subscriber is "
+        "walled; 0 for none.",
+    )
+    renew_seconds = models.PositiveIntegerField(
+        default=0,
+        help_text="PPPoE: seconds walled after the grace period (only the portal's renew page "
+        "opens), before suspension; 0 for none.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,6 +186,12 @@ class Package(RadiusLimitsModel):
 
     def __str__(self) -> str:
         return f"{self.name} (KES {self.price})"
+
+    @property
+    def has_lifecycle(self) -> bool:
+        """A PPPoE package with a grace or renew period (billing.lifecycle moves its
+        subscriptions along after their end)."""
+        return self.service == Service.PPPOE and bool(self.grace_seconds or self.renew_seconds)
 
     def clean(self) -> None:
         if self.router_id is None and self.radius_server_id is None:
@@ -178,8 +237,17 @@ class Subscription(models.Model):
         max_length=10, choices=SyncState.choices, default=SyncState.NOT_NEEDED
     )
     last_error = models.CharField(max_length=500, blank=True)
+    # What its sessions used, kept by accounting as they come in.
+    used_seconds = models.PositiveBigIntegerField(default=0)
+    used_octets = models.PositiveBigIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
     cleanup_pending = models.BooleanField(
         default=False, help_text="Expired, but RADIUS/router removal has not finished yet."
+    )
+    walled_session = models.BooleanField(
+        default=False,
+        help_text="Was walled (renew): its session is ended once paid, so the next login has "
+        "the package's limits.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -208,6 +276,10 @@ class Payment(models.Model):
     paid_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     mac_address = models.CharField(max_length=17, blank=True)
     login_url = models.URLField(blank=True)
+    # Paid on the portal's renew page for an existing subscription (named by its account name
+    # alone): whoever paid never sees its credentials. A default in the database too: hosts
+    # still on the previous release (a rolling upgrade) insert payments without this column.
+    renewal = models.BooleanField(default=False, db_default=False)
     status = models.CharField(
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
@@ -235,7 +307,11 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        # The payments list, newest first, with its tie-break: one index walk for a page.
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["-created_at", "-id"], name="billing_payment_list"),
+        ]
 
     def __str__(self) -> str:
         return f"Payment #{self.pk} · KES {self.amount} · {self.status}"
@@ -266,6 +342,8 @@ class PaymentCallback(models.Model):
         # The inbox's drain reads the few waiting rows of an ever-growing table, and the
         # payments page counts the few that need attention.
         indexes = [
+            # The callbacks list, newest first, and retention (received before a cutoff).
+            models.Index(fields=["-received_at", "-id"], name="billing_callback_list"),
             models.Index(
                 fields=["id"],
                 condition=models.Q(outcome=CallbackOutcome.RECEIVED),
@@ -280,3 +358,68 @@ class PaymentCallback(models.Model):
 
     def __str__(self) -> str:
         return f"Callback #{self.pk} · {self.outcome}"
+
+
+class PaymentDay(models.Model):
+    """One package's payments on one day of the account's time zone, kept by billing.counters
+    in the transaction that moves a payment: the dashboard's money figures read these few rows,
+    never the payments table."""
+
+    day = models.DateField()
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="+")
+    started = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    income = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "package"], name="billing_paymentday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.package_id}: {self.completed} completed"
+
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour as #RRGGBB, such as #0a7d32.")
+PORTAL_FIELDS = ["title", "accent_colour", "background_colour", "terms", "packages"]
+
+
+class PortalSettings(models.Model):
+    """How the captive portal looks to customers (one row per tenant schema; none: defaults).
+
+    The logo is kept in the row, not in a media folder: it is small (billing.services checks
+    type and size) and every web host serves it without a shared disk."""
+
+    title = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The portal's heading and the router's login page title; empty: the "
+        "account's name.",
+    )
+    logo = models.BinaryField(null=True, blank=True, editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    accent_colour = models.CharField(
+        max_length=7, default="#0a7d32", validators=[HEX_COLOUR], help_text="Buttons."
+    )
+    background_colour = models.CharField(
+        max_length=7, default="#f4f6f8", validators=[HEX_COLOUR], help_text="The page behind."
+    )
+    terms = models.TextField(
+        max_length=5000, blank=True, help_text="Terms of use shown on the portal."
+    )
+    packages = models.ManyToManyField(
+        Package,
+        blank=True,
+        related_name="+",
+        help_text="Packages on sale at the portal; none chosen: every active package.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "portal settings"
+        verbose_name_plural = "portal settings"
+
+    def __str__(self) -> str:
+        return "Portal settings"

@@ -14,7 +14,14 @@ from billing.filtersets import (
     PaymentFilter,
     SubscriptionFilter,
 )
-from billing.models import Customer, Package, Payment, PaymentCallback, Subscription
+from billing.models import (
+    Customer,
+    Package,
+    Payment,
+    PaymentCallback,
+    PortalSettings,
+    Subscription,
+)
 from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
@@ -59,3 +66,17 @@ def subscription_username_owners(
 def callbacks_needing_attention() -> QuerySet:
     """Callbacks the inbox set aside after failing to match them, oldest first."""
     return PaymentCallback.objects.filter(outcome=CallbackOutcome.QUARANTINED).order_by("id")
+
+
+def portal_settings() -> PortalSettings:
+    """The tenant's portal look: the stored row, or the defaults (unsaved) before any."""
+    return PortalSettings.objects.first() or PortalSettings()
+
+
+def portal_packages(settings: PortalSettings | None = None) -> QuerySet[Package]:
+    """What the portal sells: the chosen packages that are active, else every active one."""
+    settings = settings or portal_settings()
+    active = Package.objects.filter(active=True)
+    if settings.pk is not None and settings.packages.exists():
+        return active.filter(pk__in=settings.packages.values("pk"))
+    return active

@@ -32,10 +32,20 @@ from billing.choices import (
     SubscriptionStatus,
     SyncState,
 )
-from billing.events import payment_publish
+from billing.counters import payment_counted
+from billing.events import payment_publish, subscription_publish
 from billing.inbox import inbox_refused_add, inbox_wake
 from billing.login_links import portal_login_url
-from billing.models import Customer, DarajaSettings, Package, Payment, PaymentCallback, Subscription
+from billing.models import (
+    PORTAL_FIELDS,
+    Customer,
+    DarajaSettings,
+    Package,
+    Payment,
+    PaymentCallback,
+    PortalSettings,
+    Subscription,
+)
 from billing.mpesa import (
     SUCCESS,
     CallbackParseError,
@@ -50,13 +60,14 @@ from billing.mpesa import (
     parse_callback,
     result_code_from,
 )
+from billing.selectors import portal_packages
 from radius.models import RadiusServer
 from radius.namespace import username_owners
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
-from radtik.writes import fields_update, row_create, row_delete
+from radtik.writes import fields_update, row_create, row_delete, single_row_save
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
@@ -113,18 +124,71 @@ def daraja_client(config: DarajaSettings) -> DarajaClient:
 
 def daraja_settings_save(*, actor: Any = None, **fields: Any) -> DarajaSettings:
     """Create or update the tenant's one Daraja settings row."""
+    return single_row_save(
+        model=DarajaSettings, fields=fields, action=AuditAction.DARAJA_SETTINGS_SAVE, actor=actor
+    )
+
+
+# Logos customers' phones load on a paid-by-the-byte link: small, and only raster images (an SVG
+# can carry script). Recognised by their first bytes, not by the name or the browser's say.
+LOGO_MAX_BYTES = 200 * 1024
+LOGO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def portal_logo_read(upload: Any) -> tuple[bytes, str]:
+    """(bytes, content type) of an uploaded logo; ValidationError on the logo field otherwise."""
+    data = upload.read(LOGO_MAX_BYTES + 1)
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError({"logo": [f"The logo is over {LOGO_MAX_BYTES // 1024} KB."]})
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return data, "image/webp"
+    for signature, content_type in LOGO_SIGNATURES:
+        if data.startswith(signature):
+            return data, content_type
+    raise ValidationError({"logo": ["Upload the logo as a PNG, JPEG, GIF or WebP image."]})
+
+
+def portal_settings_save(
+    *,
+    actor: Any = None,
+    logo: Any = None,
+    remove_logo: bool = False,
+    packages: Any = None,
+    **fields: Any,
+) -> PortalSettings:
+    """Create or update the tenant's portal look: PORTAL_FIELDS, a logo (uploaded file) or its
+    removal, and the packages shown (None: unchanged). Validated and audited as one change."""
+    unknown = sorted(set(fields) - set(PORTAL_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["Not a portal setting."] for name in unknown})
+    image = portal_logo_read(logo) if logo is not None else None
     with transaction.atomic():
-        current = DarajaSettings.objects.select_for_update().first() or DarajaSettings()
+        current = PortalSettings.objects.select_for_update().first() or PortalSettings()
         before = {name: getattr(current, name) for name in fields}
         for name, value in fields.items():
             setattr(current, name, value)
+        changes = audit_changes(before, fields)
+        if image is not None:
+            current.logo, current.logo_type = image
+            changes["logo"] = {"old": None, "new": f"{image[1]}, {len(image[0])} bytes"}
+        elif remove_logo and current.logo:
+            current.logo, current.logo_type = None, ""
+            changes["logo"] = {"old": "logo", "new": None}
         current.full_clean()
         current.save()
+        if packages is not None:
+            old = sorted(str(p) for p in current.packages.all())
+            current.packages.set(packages)
+            new = sorted(str(p) for p in current.packages.all())
+            if old != new:
+                changes["packages"] = {"old": old, "new": new}
         audit_record(
-            actor=actor,
-            action=AuditAction.DARAJA_SETTINGS_SAVE,
-            obj=current,
-            changes=audit_changes(before, fields),
+            actor=actor, action=AuditAction.PORTAL_SETTINGS_SAVE, obj=current, changes=changes
         )
     return current
 
@@ -157,9 +221,12 @@ def payment_initiate(
     mac_address: str = "",
     login_url: str = "",
     base_url: str = "",
+    subscription: Subscription | None = None,
 ) -> Payment:
     """Validate, record a pending payment, send the STK push. `base_url` is the address the
-    request came in on, used for the callback URL unless the settings name a public one."""
+    request came in on, used for the callback URL unless the settings name a public one.
+    `subscription`: the one this payment renews (the portal's renew page), whichever phone
+    pays; its package is the one bought."""
     errors: dict[str, list[str]] = {}
     phone = ""
     try:
@@ -168,8 +235,13 @@ def payment_initiate(
         message = str(exc)
         errors["phone_number"] = [message[:1].upper() + message[1:]]
     package = None
+    if subscription is not None:
+        package_id = subscription.package_id
     if str(package_id).isdigit():
-        package = Package.objects.filter(pk=int(package_id), active=True).first()
+        # Only what the portal offers (its settings may hide some active packages); a renewal
+        # buys its subscription's own package, shown on the portal or not.
+        on_offer = Package.objects.filter(active=True) if subscription else portal_packages()
+        package = on_offer.filter(pk=int(package_id)).first()
     if package is None:
         errors["package_id"] = ["Unknown package: choose one of the packages on offer."]
     if mac_address and not MAC_ADDRESS.match(mac_address):
@@ -185,7 +257,10 @@ def payment_initiate(
             amount=package.price,
             mac_address=mac_address.upper().replace("-", ":"),
             login_url=portal_login_url(requested=login_url, default=config.hotspot_login_url),
+            subscription=subscription,
+            renewal=subscription is not None,
         )
+        payment_counted(payment)
         audit_record(
             actor=None,
             action=AuditAction.PAYMENT_INITIATE,
@@ -215,6 +290,7 @@ def payment_initiate(
                 processed_at=timezone.now(),
             )
             payment.refresh_from_db()
+            payment_counted(payment)
             payment_publish(payment, "payment.failed")
         logger.warning("STK push for payment %s failed: %s", payment.pk, exc)
         raise PaymentPushFailed(payment, str(exc)) from exc
@@ -290,6 +366,8 @@ def _record_result(
     if flag:
         payment.status, payment.status_reason = PaymentStatus.FLAGGED, flag
     payment.save(update_fields=RESULT_FIELDS)
+    if flag:
+        payment_counted(payment)
     audit_record(
         actor=None,
         action=RESULT_ACTIONS[via],
@@ -456,6 +534,7 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
             payment.status_reason = ""
             action = AuditAction.PAYMENT_COMPLETED
         payment.save()
+        payment_counted(payment)
         audit_record(
             actor=None,
             action=action,
@@ -470,9 +549,29 @@ def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
     return payment
 
 
+def payments_settle(*, payment_ids: list[int]) -> dict[int, Payment | Exception]:
+    """payment_settle for many payments in one transaction, a savepoint each, in the order given
+    (their callbacks' order): each payment settled, or the error that kept it pending."""
+    settled: dict[int, Payment | Exception] = {}
+    now = timezone.now()
+    with transaction.atomic():
+        for payment_id in payment_ids:
+            try:
+                settled[payment_id] = payment_settle(payment_id=payment_id, now=now)
+            except Exception as exc:  # this payment's own savepoint is undone, never the rest
+                settled[payment_id] = exc
+    return settled
+
+
 def _customer_for(payment: Payment, now: Any) -> Customer:
-    customer, _ = Customer.objects.get_or_create(phone=payment.phone)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    """The paying phone's customer, or for a renewal the renewed subscription's."""
+    if payment.subscription_id is not None:
+        customer_id = Subscription.objects.values_list("customer_id", flat=True).get(
+            pk=payment.subscription_id
+        )
+    else:
+        customer_id = Customer.objects.get_or_create(phone=payment.phone)[0].pk
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
     if payment.mac_address and payment.mac_address not in customer.mac_addresses:
         customer.mac_addresses = [*customer.mac_addresses, payment.mac_address][-10:]
     customer.last_payment_at = now
@@ -595,6 +694,8 @@ def subscription_update(
             actor=actor, action=AuditAction.SUBSCRIPTION_UPDATE, obj=locked, changes=changes
         )
         if not granted:
+            if locked.status != before["status"] and locked.status != SubscriptionStatus.ACTIVE:
+                subscription_publish(locked, f"Subscription{locked.status.capitalize()}")
             job_enqueue(kind=ExpireSubscriptions, target=locked, requested_by=actor)
             return locked
         _queue_router_access(locked, actor)

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from provisioning.models import RouterConfig, RouterInterface
 from provisioning.plan import desired_items, render_script
+from provisioning.services import config_as_deployed
 from radtik.admin_site import ReadOnlyAdmin
 
 
@@ -16,7 +17,7 @@ class RouterConfigAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="RouterOS script (secrets masked)")
     def script(self, obj: RouterConfig) -> str:
-        return render_script(desired_items(obj.config))
+        return render_script(desired_items(config_as_deployed(obj.config)))
 
 
 @admin.register(RouterInterface)

@@ -6,10 +6,14 @@ class ProvisioningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from provisioning.services import discovery_start
+        from provisioning.deploy_job import router_radius_client_remove
+        from provisioning.services import deploy_start, discovery_start
         from provisioning.views import ONBOARDING_STAGES
         from routers.probing import router_online_listener_add
+        from routers.services import router_delete_step_add, router_drift_repairer_add
         from routers.views import router_page_part_add
 
         router_page_part_add(ONBOARDING_STAGES)  # stages 3-5 on the router page
         router_online_listener_add(discovery_start)  # interfaces ready for stage 4
+        router_drift_repairer_add(deploy_start)  # the health check's "redeploy" repairs drift
+        router_delete_step_add(router_radius_client_remove)  # deploying registered it

@@ -7,17 +7,20 @@ from typing import Any
 from django.conf import settings
 
 from provisioning.models import RouterConfig
+from provisioning.plan import desired_items
 from provisioning.plan_apply import DeployFailed, apply_plan, build_plan, verify
+from provisioning.services import config_as_deployed
 from radius.client import AgentError
 from radius.models import RadiusServer
-from radius.services import radius_client_register
+from radius.services import radius_client_register, radius_client_remove
 from radtik.crypto import decrypt
 from radtik.jobs.context import JobContext
 from routers.choices import RouterStatus
 from routers.connection import router_session
+from routers.managed import ManagedItem
 from routers.models import Router
 from routers.routeros.errors import RouterError
-from routers.services import router_status_set
+from routers.services import router_managed_record, router_status_set
 
 
 def _set_status(router: Router, status: str, error: str = "") -> None:
@@ -44,15 +47,32 @@ def _register_with_radius(ctx: JobContext, router: Router, config: dict[str, Any
     ctx.progress("radius_client", 95, f"{address} is a client of RADIUS server {server.name}")
 
 
+def router_radius_client_remove(router: Router) -> str:
+    """A router being deleted stops being a client of every RADIUS server a configuration of
+    it named (registered at deployment). A server down fails the step: the job retries."""
+    ids = {router.radius_server_id} if router.radius_server_id else set()
+    for config in router.configs.all():
+        ids.add((config.config.get("radius") or {}).get("server_id"))
+    done = []
+    for server in RadiusServer.objects.filter(pk__in=[i for i in ids if i]):
+        try:
+            removed = radius_client_remove(server=server, host=router.host)
+        except AgentError as exc:
+            raise AgentError(f"RADIUS server {server.name} could not be told: {exc}") from None
+        done.append(f"{'removed from' if removed else 'was not a client of'} {server.name}")
+    return f"RADIUS client {router.host}: {', '.join(done)}" if done else "no RADIUS client"
+
+
 def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
     router = Router.objects.get(pk=ctx.params["router_id"])
     config = RouterConfig.objects.get(pk=ctx.params["config_id"], router=router)
+    wanted = config_as_deployed(config.config)
     _set_status(router, RouterStatus.PROVISIONING)
     ctx.progress("verifying", 10, f"configuration v{config.version} for {router.name}")
     try:
         with router_session(router, timeout=settings.ROUTER_API_TIMEOUT) as api:
             ctx.progress("connected", 20, f"connected to {router.host}")
-            plan = build_plan(api, config.config)
+            plan = build_plan(api, wanted)
             changes = [s for s in plan if s.action != "unchanged"]
             ctx.progress(
                 "deploying",
@@ -66,11 +86,14 @@ def router_deploy_run(ctx: JobContext) -> dict[str, Any]:
             apply_plan(api, plan, on_step)
             ctx.progress("deployed", 70, f"{len(changes)} change(s) applied")
             ctx.progress("verifying_deployment", 85, "reading back every item")
-            verify(api, config.config)
+            verify(api, wanted)
         _register_with_radius(ctx, router, config.config)
     except (DeployFailed, RouterError) as exc:
         _set_status(router, RouterStatus.FAILED, str(exc))
         raise
+    # What the health check compares from now on (drift), in routers' terms.
+    managed = [ManagedItem(i.path, i.key, i.fields, i.secret_fields) for i in desired_items(wanted)]
+    router_managed_record(router=router, items=managed, config_version=config.version)
     _set_status(router, RouterStatus.ACTIVE)
     ctx.progress("completed", 100, "no changes" if not changes else "deployment verified")
     return {

@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from radius.choices import COA_PORT
 from radtik.crypto import decrypt
+from routers.managed import normal_value
 from routers.routeros.quoting import ros_quote
 
 PREFIX = "radtik"
+DEFAULT_INTERIM_INTERVAL = 60  # seconds; Tenant.radius_interim_interval's default
+_CLI_BOOLEANS = {"true": "yes", "false": "no"}
 
 
 @dataclass(frozen=True)
@@ -46,124 +50,111 @@ class PlanStep:
 
 
 def desired_items(config: dict[str, Any]) -> list[Item]:
+    from provisioning.hotspot_plan import hotspot_items, nat_items  # it builds on Item
+    from provisioning.pppoe_plan import renew_items
+
     items: list[Item] = []
-    hotspot = config.get("hotspot")
-    use_radius = "true" if config.get("radius") else "false"
+    hotspot, radius = config.get("hotspot"), config.get("radius")
     if hotspot:
-        pool = f"{PREFIX}-hs-pool"
-        items.append(
-            Item("/ip/pool", {"name": pool}, {"name": pool, "ranges": hotspot["address_pool"]})
-        )
-        profile = f"{PREFIX}-hs"
-        items.append(
-            Item(
-                "/ip/hotspot/profile",
-                {"name": profile},
-                {
-                    "name": profile,
-                    "hotspot-address": hotspot["gateway"],
-                    "login-by": ",".join(hotspot["login_methods"]),
-                    "use-radius": use_radius,
-                },
-            )
-        )
-        for interface in hotspot["interfaces"]:
-            name = f"{PREFIX}-hs-{interface}"
-            items.append(
-                Item(
-                    "/ip/hotspot",
-                    {"name": name},
-                    {
-                        "name": name,
-                        "interface": interface,
-                        "address-pool": pool,
-                        "profile": profile,
-                        "disabled": "false",
-                    },
-                )
-            )
+        # Configurations saved before the tenant's setting: its default.
+        interval = radius.get("interim_interval", DEFAULT_INTERIM_INTERVAL) if radius else None
+        items.extend(hotspot_items(hotspot, use_radius=bool(radius), interim_interval=interval))
     pppoe = config.get("pppoe")
     if pppoe:
-        pool = f"{PREFIX}-pppoe-pool"
-        items.append(
-            Item("/ip/pool", {"name": pool}, {"name": pool, "ranges": pppoe["pool_range"]})
-        )
-        profile = f"{PREFIX}-pppoe"
-        items.append(
-            Item(
-                "/ppp/profile",
-                {"name": profile},
-                {
-                    "name": profile,
-                    "local-address": pppoe["local_address"],
-                    "remote-address": pool,
-                },
-            )
-        )
-        for interface in pppoe["interfaces"]:
-            items.append(
-                Item(
-                    "/interface/pppoe-server/server",
-                    {"interface": interface},
-                    {
-                        "interface": interface,
-                        "service-name": pppoe["service_name"],
-                        "default-profile": profile,
-                        "disabled": "false",
-                    },
-                )
-            )
-    radius = config.get("radius")
+        items.extend(_pppoe_items(pppoe))
+    items.extend(nat_items(config))
+    if pppoe and radius:  # the renew list is named by RADIUS replies
+        items.extend(renew_items(pppoe))
     if radius:
-        services = ",".join(s for s, on in (("hotspot", hotspot), ("ppp", pppoe)) if on)
+        items.extend(_radius_items(radius, hotspot=bool(hotspot), pppoe=bool(pppoe)))
+    return items
+
+
+def _pppoe_items(pppoe: dict[str, Any]) -> list[Item]:
+    pool = f"{PREFIX}-pppoe-pool"
+    profile = f"{PREFIX}-pppoe"
+    items = [
+        Item("/ip/pool", {"name": pool}, {"name": pool, "ranges": pppoe["pool_range"]}),
+        Item(
+            "/ppp/profile",
+            {"name": profile},
+            {"name": profile, "local-address": pppoe["local_address"], "remote-address": pool},
+        ),
+    ]
+    for interface in pppoe["interfaces"]:
         items.append(
             Item(
-                "/radius",
-                {"address": radius["address"]},
+                "/interface/pppoe-server/server",
+                {"interface": interface},
                 {
-                    "address": radius["address"],
-                    "secret": decrypt(radius["secret_encrypted"]),
-                    "service": services,
-                    "timeout": "3s",
+                    "interface": interface,
+                    "service-name": pppoe["service_name"],
+                    "default-profile": profile,
+                    "disabled": "false",
                 },
-                secret_fields=("secret",),
             )
         )
-        if pppoe:
-            items.append(
-                Item(
-                    "/ppp/aaa",
-                    {},
-                    {
-                        "use-radius": "true",
-                        "accounting": "true",
-                        "interim-update": "5m",
-                    },
-                    singleton=True,
-                )
+    return items
+
+
+def _radius_items(radius: dict[str, Any], *, hotspot: bool, pppoe: bool) -> list[Item]:
+    services = ",".join(s for s, on in (("hotspot", hotspot), ("ppp", pppoe)) if on)
+    items = [
+        Item(
+            "/radius",
+            {"address": radius["address"]},
+            {
+                "address": radius["address"],
+                "secret": decrypt(radius["secret_encrypted"]),
+                "service": services,
+                # Configurations saved before the ports were chosen: FreeRADIUS's defaults.
+                "authentication-port": str(radius.get("auth_port", 1812)),
+                "accounting-port": str(radius.get("acct_port", 1813)),
+                "timeout": "3s",
+            },
+            secret_fields=("secret",),
+        ),
+        # Disconnect-Request / CoA from radtik (RFC 5176): how expiry and kicks reach sessions.
+        Item("/radius/incoming", {}, {"accept": "true", "port": str(COA_PORT)}, singleton=True),
+    ]
+    if pppoe:
+        items.append(
+            Item(
+                "/ppp/aaa",
+                {},
+                {"use-radius": "true", "accounting": "true", "interim-update": "5m"},
+                singleton=True,
             )
+        )
     return items
 
 
 def diff(item: Item, current: dict[str, str] | None) -> PlanStep:
+    """What must change; lists compare as sets and booleans as true/false, since RouterOS
+    prints them its own way (its default profile's login-by is `cookie,http-chap`)."""
     if current is None:
         return PlanStep(item, "create", None, {k: (None, v) for k, v in item.fields.items()})
-    changes = {k: (current.get(k), v) for k, v in item.fields.items() if current.get(k) != v}
+    changes = {
+        k: (current.get(k), v)
+        for k, v in item.fields.items()
+        if normal_value(current.get(k) or "") != normal_value(v)
+    }
     return PlanStep(item, "update" if changes else "unchanged", current, changes)
 
 
 def render_script(items: list[Item]) -> str:
-    """The same configuration as a RouterOS script the operator can read and paste."""
+    """The same configuration as a RouterOS script the operator can read and paste: booleans
+    as the CLI writes them (yes/no; the API prints true/false)."""
     lines = []
     for item in items:
         menu = item.path.replace("/", " ").strip()
-        if item.singleton:
-            values = " ".join(f"{k}={ros_quote(v)}" for k, v in item.fields.items())
-            lines.append(f"/{menu} set {values}")
-            continue
         values = " ".join(
-            f"{k}={ros_quote('********' if k in item.secret_fields else v)}"
+            f"{k}={_script_value('********' if k in item.secret_fields else v)}"
             for k, v in item.fields.items()
         )
-        lines.append(f"/{menu} add {values}")
+        lines.append(f"/{menu} {'set' if item.singleton else 'add'} {values}")
     return "\n".join(lines)
+
+
+def _script_value(value: str) -> str:
+    return _CLI_BOOLEANS.get(value) or ros_quote(value)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from provisioning.config import validate_service_config
+from provisioning.config import RadiusEndpoint, validate_service_config
 from provisioning.models import RouterConfig, RouterInterface
 from radius.models import RadiusServer
 from radtik.audit.choices import AuditAction
@@ -20,11 +20,13 @@ from radtik.events import publish
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
+from radtik.natural import natural_key
 from radtik.tenancy import current_tenant_id
 from routers.choices import RouterStatus
 from routers.connection import router_session
 from routers.events import router_topic
 from routers.models import Router
+from tenants.selectors import tenant_radius_interim_interval
 
 REACHABLE = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.FAILED)
 SECTIONS = ("hotspot", "pppoe")  # the services that run on chosen interfaces
@@ -32,7 +34,7 @@ SECTIONS = ("hotspot", "pppoe")  # the services that run on chosen interfaces
 
 def router_interfaces(*, router: Router) -> list[RouterInterface]:
     """The interfaces found by the last discovery (no router call: pages never wait on one)."""
-    return list(router.interfaces.all())
+    return sorted(router.interfaces.all(), key=lambda i: natural_key(i.name))
 
 
 def interfaces_stale(router: Router) -> bool:
@@ -83,7 +85,10 @@ def discovery_run(ctx: JobContext) -> dict[str, Any]:
     return {
         "identity": identity.name,
         "version": resource.version,
-        "interfaces": [{"name": i.name, "type": i.type, "running": i.running} for i in found],
+        "interfaces": [
+            {"name": i.name, "type": i.type, "running": i.running}
+            for i in sorted(found, key=lambda i: natural_key(i.name))
+        ],
     }
 
 
@@ -114,11 +119,21 @@ def publish_interfaces(router: Router, *, error: str = "") -> None:
 
 
 def service_config_create(
-    *, router: Router, data: dict[str, Any], actor: Any = None
+    *, router: Router, data: dict[str, Any], actor: Any = None, portal_url: str = ""
 ) -> RouterConfig:
+    """`portal_url`: this account's captive portal as customers reach it (the request's own
+    address), where the router's login page sends them."""
     known = set(router.interfaces.values_list("name", flat=True))
-    servers = {s.pk: s.host for s in RadiusServer.objects.filter(active=True)}
-    config = validate_service_config(data, interfaces=known, radius_servers=servers)
+    servers = {
+        s.pk: RadiusEndpoint(s.host, s.auth_port, s.acct_port)
+        for s in RadiusServer.objects.filter(active=True)
+    }
+    config = validate_service_config(
+        data, interfaces=known, radius_servers=servers, portal_url=portal_url
+    )
+    if "radius" in config:
+        # The version deploys what it says: the tenant's accounting interval as of now.
+        config["radius"]["interim_interval"] = tenant_radius_interim_interval()
     with transaction.atomic():
         version = (router.configs.aggregate(v=Max("version"))["v"] or 0) + 1
         saved = RouterConfig.objects.create(
@@ -157,3 +172,23 @@ def deploy_start(*, router: Router, config: RouterConfig | None = None, actor: A
             requested_by=actor,
             params={"router_id": router.pk, "config_id": config.pk},
         )
+
+
+def config_as_deployed(config: dict[str, Any]) -> dict[str, Any]:
+    """A saved configuration with what the account sets elsewhere and the router shows: the
+    portal's current title on the hotspot's login page (billing's portal settings), else the
+    title saved with the router's service configuration."""
+    hotspot = config.get("hotspot")
+    if not hotspot:
+        return config
+    from billing.selectors import portal_settings  # billing's read; provisioning owns no look
+
+    title = portal_settings().title or hotspot.get("portal_title", "")
+    return {**config, "hotspot": {**hotspot, "portal_title": title}}
+
+
+def portal_url(request: Any) -> str:
+    """The captive portal's address as the operator's browser reached this account."""
+    from django.urls import reverse
+
+    return request.build_absolute_uri(reverse("portal"))

@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from provisioning import services
-from provisioning.config import LOGIN_METHODS
+from provisioning.config import DEFAULT_LOGIN_METHODS, LOGIN_METHODS
 from provisioning.plan import desired_items, render_script
+from provisioning.services import config_as_deployed, portal_url
 from provisioning.tasks import DeployRouter, DiscoverInterfaces
 from radius.models import RadiusServer
 from radtik.permissions import role_required
@@ -29,9 +30,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "enabled": False,
         "interfaces": [],
         "portal_title": "WiFi",
-        "login_methods": ["http-chap"],
+        "login_methods": list(DEFAULT_LOGIN_METHODS),
         "address_pool": "10.5.50.2-10.5.50.254",
         "gateway": "10.5.50.1",
+        "prefix": 24,
+        "lease_time": "1h",
+        "dns_servers": [],
+        "wan_interface": "",
     },
     "pppoe": {
         "enabled": False,
@@ -59,7 +64,9 @@ def stages_context(router: Router, state: dict[str, Any]) -> dict[str, Any]:
         "service": values,
         "service_errors": {k.replace(".", "_"): v for k, v in (errors or {}).items()},
         "config": config,
-        "config_script": render_script(desired_items(config.config)) if config else "",
+        "config_script": render_script(desired_items(config_as_deployed(config.config)))
+        if config
+        else "",
     }
 
 
@@ -89,6 +96,12 @@ def _from_post(post) -> dict[str, Any]:
             "login_methods": post.getlist("hotspot-login_methods"),
             "address_pool": post.get("hotspot-address_pool", ""),
             "gateway": post.get("hotspot-gateway", ""),
+            "prefix": post.get("hotspot-prefix", ""),
+            "lease_time": post.get("hotspot-lease_time", ""),
+            "dns_servers": [
+                d for d in post.get("hotspot-dns_servers", "").replace(",", " ").split()
+            ],
+            "wan_interface": post.get("hotspot-wan_interface", ""),
         },
         "pppoe": {
             "enabled": post.get("pppoe-enabled") == "on",
@@ -111,7 +124,9 @@ def service_config_save(request: HttpRequest, pk: int) -> HttpResponse:
     router = get_object_or_404(Router, pk=pk)
     data = _from_post(request.POST)
     try:
-        saved = services.service_config_create(router=router, data=data, actor=request.user)
+        saved = services.service_config_create(
+            router=router, data=data, actor=request.user, portal_url=portal_url(request)
+        )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"services": exc.messages}
         data["radius"].pop("secret")  # never echoed back into the page

@@ -19,7 +19,12 @@ class RadiusServerAdmin(admin.ModelAdmin):
             radius_server_update(server=stored, actor=request.user, **fields)
             return
         made = radius_server_create(
-            name=obj.name, host=obj.host, api_base_url=obj.api_base_url, actor=request.user
+            name=obj.name,
+            host=obj.host,
+            api_base_url=obj.api_base_url,
+            auth_port=obj.auth_port,
+            acct_port=obj.acct_port,
+            actor=request.user,
         )
         obj.pk = made.server.pk
         messages.warning(

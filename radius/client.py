@@ -41,6 +41,23 @@ class BatchResult:
     errors: list[ItemError] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SessionsPage:
+    sessions: list[dict[str, Any]]  # the agent's session views (radius/agent/store/accounting.py)
+    cursor: int  # the last change in the page: the next page's `after`
+    more: bool
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    result: str  # "ack", "nak" or "timeout" (the NAS's answer to the agent's Disconnect-Request)
+    error_cause: int | None = None
+
+    @property
+    def acked(self) -> bool:
+        return self.result == "ack"
+
+
 @dataclass
 class AgentClient:
     base_url: str
@@ -129,6 +146,56 @@ class AgentClient:
         )
         if response.status_code != 200:
             raise self._rejected(response)
+
+    def client_delete(self, *, address: str) -> bool:
+        """The router at `address` is no longer a client; False: it was not one (already gone)."""
+        response = self._call("DELETE", f"/clients/{address}")
+        if response.status_code == 404:
+            return False
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return True
+
+    def check(self) -> dict[str, str]:
+        """Whether the agent answers, reaches its database and accepts the token: its open
+        /health (503 when its database is down), then an authenticated lookup of no user
+        (nothing read or written)."""
+        response = self._call("GET", "/health")
+        if response.status_code != 200:
+            raise self._rejected(response)
+        self.lookup([])
+        return {"agent": self.base_url, "database": str(response.json().get("db", ""))}
+
+    def sessions(self, *, after: int, limit: int) -> SessionsPage:
+        """Sessions whose accounting changed after the cursor, oldest change first."""
+        response = self._call("GET", "/sessions", params={"after": after, "limit": limit})
+        if response.status_code != 200:
+            raise self._rejected(response)
+        body = response.json()
+        return SessionsPage(
+            sessions=list(body.get("sessions", [])),
+            cursor=int(body.get("cursor", after)),
+            more=bool(body.get("more")),
+        )
+
+    def disconnect(
+        self,
+        *,
+        nas: str,
+        port: int,
+        username: str = "",
+        session_id: str = "",
+        framed_ip: str = "",
+        timeout: float = 3.0,
+    ) -> DisconnectResult:
+        """Have the agent send the NAS a Disconnect-Request (RFC 5176) for the session."""
+        body = {"nas": nas, "port": port, "username": username, "session_id": session_id,
+                "framed_ip": framed_ip, "timeout": timeout}  # fmt: skip
+        response = self._call("POST", "/disconnect", json=body)
+        if response.status_code != 200:
+            raise self._rejected(response)
+        answer = response.json()
+        return DisconnectResult(str(answer.get("result", "")), answer.get("error_cause"))
 
     def lookup(self, usernames: list[str]) -> dict[str, str | None]:
         """username → digest of its rows on the agent (None when absent)."""

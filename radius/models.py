@@ -1,6 +1,7 @@
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
 
@@ -51,6 +52,12 @@ class RadiusServer(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     host = models.CharField(max_length=255, help_text="Address routers send RADIUS requests to.")
+    auth_port = models.PositiveIntegerField(
+        default=1812, validators=[MaxValueValidator(65535)], help_text="FreeRADIUS's auth port."
+    )
+    acct_port = models.PositiveIntegerField(
+        default=1813, validators=[MaxValueValidator(65535)], help_text="Its accounting port."
+    )
     api_base_url = models.URLField(help_text="The agent's URL, e.g. http://10.0.0.5:8799")
     auth_token = EncryptedCharField(max_length=200)
     active = models.BooleanField(default=True)

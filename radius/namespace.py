@@ -9,6 +9,7 @@ owner table): this side names the owner in the operator's terms and catches it e
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.db import connection
 
@@ -16,6 +17,7 @@ from radius.choices import OwnerKind
 from radius.client import AgentClient, BatchResult, ItemError
 from radius.models import RadiusServer
 from radius.users import RadiusOwner, RadiusUser
+from tenants.selectors import tenant_radius_interim_interval
 
 OwnerLookup = Callable[[RadiusServer, list[str]], dict[str, RadiusOwner]]
 _lookups: list[OwnerLookup] = []
@@ -58,7 +60,11 @@ def radius_users_send(
     *, agent: AgentClient, server: RadiusServer, users: list[RadiusUser]
 ) -> BatchResult:
     """Write users through the agent, except those another source holds on this server: they
-    come back as item errors naming the owner, at their index in users, like the agent's."""
+    come back as item errors naming the owner, at their index in users, like the agent's.
+    Each carries the tenant's accounting interval, whichever source built it."""
+    interval = tenant_radius_interim_interval()
+    users = [u if u.interim_interval == interval else replace(u, interim_interval=interval)
+             for u in users]  # fmt: skip
     conflicts = _conflicts(server, [(user.username, user.owner) for user in users])
     errors = [ItemError(i, users[i].username, reason) for i, reason in conflicts.items()]
     sent = [index for index in range(len(users)) if index not in conflicts]

@@ -46,6 +46,13 @@ class RadiusUser:
     groups: tuple[str, ...]
     expires_at: datetime | None  # a fixed end
     valid_after_first_use: int | None  # seconds from the first login
+    # Acct-Interim-Interval in its replies: the tenant's, set where users are sent
+    # (radius.namespace.radius_users_send); None leaves it to FreeRADIUS's configured default.
+    interim_interval: int | None = None
+    mac_lock: bool = False  # only the first device it logs in from (FreeRADIUS checks it)
+    # A router address list the user's address joins while logged in (Mikrotik-Address-List),
+    # e.g. billing's walled "renew" list.
+    address_list: str | None = None
 
     def as_item(self) -> dict[str, Any]:
         """The agent's batch item (radius/agent/attributes.py reads it)."""
@@ -60,6 +67,9 @@ class RadiusUser:
             "simultaneous_use": self.limits.simultaneous_use,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "valid_after_first_use": self.valid_after_first_use,
+            "interim_interval": self.interim_interval,
+            "mac_lock": self.mac_lock,
+            "address_list": self.address_list,
         }
 
 
@@ -72,6 +82,8 @@ def radius_user(
     groups: Iterable[str] = (),
     expires_at: datetime | None = None,
     valid_after_first_use: int | None = None,
+    mac_lock: bool = False,
+    address_list: str | None = None,
 ) -> RadiusUser:
     """The one way a source makes its RADIUS user: empty values mean "none"."""
     return RadiusUser(
@@ -87,4 +99,6 @@ def radius_user(
         groups=tuple(group for group in groups if group),
         expires_at=expires_at,
         valid_after_first_use=valid_after_first_use or None,
+        mac_lock=mac_lock,
+        address_list=address_list or None,
     )

@@ -12,7 +12,6 @@ django_wsgi = get_wsgi_application()  # sets Django up before the imports below
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from radtik.realtime.consumers import EventsConsumer  # noqa: E402
@@ -20,10 +19,7 @@ from radtik.wsgi_http import WsgiHttp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WsgiHttp(
-            StaticFilesHandler(django_wsgi) if settings.DEBUG else django_wsgi,
-            threads=settings.HTTP_THREADS,
-        ),
+        "http": WsgiHttp(django_wsgi, threads=settings.HTTP_THREADS),  # static: WhiteNoise
         "websocket": AllowedHostsOriginValidator(
             URLRouter([path("ws/", EventsConsumer.as_asgi())])
         ),

@@ -1,8 +1,11 @@
 """daphne's command line (`python -m radtik.daphne_cli ...`, as radtik.webserver starts it) with
-an access log that never shows a secret path segment (radtik.redaction)."""
+its access log through Python logging (JSON lines, radtik.logs) that never shows a secret path
+segment (radtik.redaction). HTTP requests are logged by radtik.logs.RequestLogMiddleware, with
+their tenant and request id; daphne logs the websocket connections."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -11,12 +14,16 @@ from daphne.server import Server
 
 from radtik.redaction import redact
 
+logger = logging.getLogger("daphne.access")
+
 
 class RedactingServer(Server):
     def log_action(self, protocol: str, action: str, details: dict[str, Any]) -> None:
-        if "path" in details:
-            details = {**details, "path": redact(details["path"])}
-        super().log_action(protocol, action, details)
+        if protocol == "http":
+            return  # the request's own line says more (radtik.logs)
+        path = redact(details.get("path", ""))
+        client = details.get("client_addr") or "-"
+        logger.info("%s %s %s", protocol, action, path, extra={"path": path, "client": str(client)})
 
 
 class RedactingCommandLine(CommandLineInterface):

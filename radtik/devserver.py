@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,9 @@ AGENT_PORT = 8799
 SIM_BASE_PORT = 18728
 SIM_COUNT = 3
 DARAJA_SIM_PORT = 8790
+HOTSPOT_BASE_PORT = 18080  # the simulated routers' hotspot login pages
+# FreeRADIUS beside the agent, off the standard ports a RADIUS host of the machine may hold.
+RADIUS_AUTH_PORT, RADIUS_ACCT_PORT = 18120, 18130
 
 
 def _servers(env: dict[str, str]) -> str:
@@ -98,6 +102,46 @@ def _tenant_exists(env: dict[str, str], slug: str) -> bool:
     return _manage(env, "shell", "-c", code).returncode == 0
 
 
+def _freeradius(env: dict[str, str]) -> tuple[subprocess.Popen | None, str]:
+    """FreeRADIUS from the configuration radtik ships (`python -m radius.agent
+    freeradius-config`), on the demo agent's store, once the agent has created it."""
+    from radius.agent.freeradius import SOURCE
+
+    if shutil.which("freeradius") is None or not SOURCE.is_dir():
+        return None, (
+            "not installed (apt-get install freeradius freeradius-postgresql): vouchers sync, "
+            "but no simulated router can log one in"
+        )
+    import requests
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{AGENT_PORT}/health", timeout=1).ok:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raddb = DATA_DIR / "raddb"
+    shutil.rmtree(raddb, ignore_errors=True)  # written afresh: it follows the shipped config
+    command = [
+        sys.executable, "-m", "radius.agent", "freeradius-config",
+        "--db", str(DATA_DIR / "radius.db"), "--out", str(raddb), "--listen", "127.0.0.1",
+        "--auth-port", str(RADIUS_AUTH_PORT), "--acct-port", str(RADIUS_ACCT_PORT),
+        "--as-current-user",
+    ]  # fmt: skip
+    written = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if written.returncode:
+        return None, f"configuration failed: {written.stderr.strip()}"
+    proc = subprocess.Popen(
+        ["freeradius", "-f", "-d", str(raddb)], cwd=ROOT, start_new_session=True, env=env
+    )
+    return proc, (
+        f"FreeRADIUS on 127.0.0.1:{RADIUS_AUTH_PORT}/{RADIUS_ACCT_PORT} "
+        f"(log {raddb / 'log' / 'radius.log'})"
+    )
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -168,6 +212,8 @@ def main() -> int:
                 "admin",
                 "--password",
                 creds["router_admin_password"],
+                "--hotspot-base-port",
+                str(HOTSPOT_BASE_PORT),
             ],
             cwd=ROOT,
             start_new_session=True,
@@ -189,6 +235,10 @@ def main() -> int:
         ),
     ]
     try:
+        watched = list(children)  # FreeRADIUS stopping (said in its log) stops nothing else
+        radius, radius_said = _freeradius(env)
+        if radius is not None:
+            children.append(radius)
         if not _tenant_exists(env, DEMO_SLUG):
             created = _manage(
                 env,
@@ -214,6 +264,10 @@ def main() -> int:
             creds["agent_token"],
             "--daraja-url",
             f"http://127.0.0.1:{DARAJA_SIM_PORT}",
+            "--radius-auth-port",
+            str(RADIUS_AUTH_PORT),
+            "--radius-acct-port",
+            str(RADIUS_ACCT_PORT),
         )
         print(
             "\n"
@@ -229,12 +283,17 @@ def main() -> int:
             f"          .venv/bin/python manage.py apply_bootstrap --tenant {DEMO_SLUG} "
             f"--router NAME --admin-password {creds['router_admin_password']}\n"
             f"  RADIUS  agent http://127.0.0.1:{AGENT_PORT} "
-            f"(server 'demo-radius' in {DEMO_SLUG})\n"
+            f"(server 'demo-radius' in {DEMO_SLUG}); {radius_said}\n"
+            f"  hotspot login pages of the simulated routers: "
+            f"http://127.0.0.1:{HOTSPOT_BASE_PORT}/login .. "
+            f"http://127.0.0.1:{HOTSPOT_BASE_PORT + SIM_COUNT - 1}/login\n"
+            f"          once a router's service config (hotspot + RADIUS on demo-radius) is\n"
+            f"          deployed, a voucher of a synced batch logs in there\n"
             f"  M-Pesa  Daraja simulator http://127.0.0.1:{DARAJA_SIM_PORT}: buy a package at "
             f"http://{DEMO_SLUG}.localhost:{port}/portal/ with any 07XXXXXXXX number\n",
             flush=True,
         )
-        while all(child.poll() is None for child in children):
+        while all(child.poll() is None for child in watched):
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:

@@ -9,12 +9,15 @@ data: the HTML htmx pages swap in is rendered from them at the edge (radtik.real
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -38,23 +41,83 @@ def group_name(tenant_id: int | None, topic: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * len(m.group(2))}{m.group(3)}", text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: Any) -> bool:
+    """Cached: a payload of 10,000 sessions repeats the same dozen keys."""
+    return any(part in str(key).lower() for part in SECRET_KEY_PARTS)
 
 
 def mask_payload(value: Any) -> Any:
     """Mask contact data and drop secrets, recursively."""
     if isinstance(value, dict):
-        return {
-            key: mask_payload(item)
-            for key, item in value.items()
-            if not any(part in str(key).lower() for part in SECRET_KEY_PARTS)
-        }
+        return {key: mask_payload(item) for key, item in value.items() if not _secret_key(key)}
     if isinstance(value, list | tuple):
         return [mask_payload(item) for item in value]
     if isinstance(value, str):
         return mask_text(value)
     return value
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """What a listener hears: the event as published (payload unmasked: it stays in-process)."""
+
+    tenant_id: int | None
+    schema: str
+    topic: str
+    event: str
+    payload: dict[str, Any]
+
+
+Listener = Callable[[DomainEvent], None]
+_listeners: dict[tuple[str, str], list[Listener]] = {}
+
+
+def listen(topic: str, *events: str) -> Callable[[Listener], Listener]:
+    """Register the decorated function for `events` published to `topic` (exact names)."""
+
+    def register(listener: Listener) -> Listener:
+        for event in events:
+            _listeners.setdefault((topic, event), []).append(listener)
+        return listener
+
+    return register
+
+
+def _tell_listeners(event: DomainEvent) -> None:
+    for listener in _listeners.get((event.topic, event.event), ()):
+        try:
+            # A savepoint each: a listener's error is logged and undone, never the caller's write.
+            with transaction.atomic():
+                listener(event)
+        except Exception:
+            logger.exception("listener %s failed on %s", listener.__qualname__, event.event)
+
+
+def _address(tenant: Any | None) -> tuple[int | None, str]:
+    """(tenant id, schema) of a Tenant, a tenant id or None (the platform)."""
+    if getattr(tenant, "schema_name", None) == get_public_schema_name():
+        tenant = None
+    tenant_id = getattr(tenant, "pk", tenant)
+    if tenant_id is None:
+        return None, get_public_schema_name()
+    return tenant_id, getattr(tenant, "schema_name", None) or connection.schema_name
+
+
+def _message(schema: str, topic: str, event: str, payload: dict) -> dict[str, Any]:
+    return {
+        "type": EVENT_TYPE,
+        "id": uuid.uuid4().hex,
+        "schema": schema,
+        "topic": topic,
+        "event": event,
+        "payload": payload,
+    }
 
 
 def publish(tenant: Any | None, topic: str, event: str, payload: dict | None = None) -> None:
@@ -64,23 +127,12 @@ def publish(tenant: Any | None, topic: str, event: str, payload: dict | None = N
     platform (system) events. The message's `id` lets the edge render it once per process, in
     `schema`, the schema its data lives in.
     """
-    if getattr(tenant, "schema_name", None) == get_public_schema_name():
-        tenant = None
-    tenant_id = getattr(tenant, "pk", tenant)
-    if tenant_id is None:
-        schema = get_public_schema_name()
-    else:
-        schema = getattr(tenant, "schema_name", None) or connection.schema_name
-    message = {
-        "type": EVENT_TYPE,
-        "id": uuid.uuid4().hex,
-        "schema": schema,
-        "topic": topic,
-        "event": event,
-        "payload": mask_payload(payload or {}),
-    }
+    tenant_id, schema = _address(tenant)
+    message = _message(schema, topic, event, mask_payload(payload or {}))
     json.dumps(message)  # fail loudly here, not in the channel layer, on a non-JSON payload
     group = group_name(tenant_id, topic)
+    if (topic, event) in _listeners:
+        _tell_listeners(DomainEvent(tenant_id, schema, topic, event, dict(payload or {})))
     transaction.on_commit(lambda: _send(group, message))
 
 
@@ -114,3 +166,54 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=loop.run_forever, name="radtik-events", daemon=True).start()
             _loop, _loop_pid = loop, os.getpid()
         return _loop
+
+
+COALESCE_SECONDS = 1.0  # publish_coalesced: at most one event per group per this window
+_COALESCE_TTL = 30  # s: a window whose process died before its send frees itself
+
+
+def publish_coalesced(
+    tenant: Any | None, topic: str, event: str, *, window: float = COALESCE_SECONDS
+) -> None:
+    """Send a payload-less `event` to the topic at most once per `window`, across processes.
+
+    For figures a page re-reads on each event (dashboards): a burst of a thousand payments must
+    not send a thousand re-renders. The first change after commit claims the window (one Redis
+    key per group and event) and the send goes out when it ends, so every change committed
+    within it is read by that one send; changes after the key is freed claim the next window.
+    """
+    tenant_id, schema = _address(tenant)
+    group = group_name(tenant_id, topic)
+    transaction.on_commit(lambda: _coalesce_claim(group, schema, topic, event, window))
+
+
+def _coalesce_claim(group: str, schema: str, topic: str, event: str, window: float) -> None:
+    from radtik.redis_client import redis_client, redis_key
+
+    key = redis_key("coalesce", group, event)
+    try:
+        if not redis_client().set(key, "1", nx=True, ex=_COALESCE_TTL):
+            return  # a send is already due and will read this change
+        loop = _sender_loop()
+        loop.call_soon_threadsafe(
+            loop.call_later, window, _coalesce_send, key, group, schema, topic, event
+        )
+    except Exception:
+        logger.exception("Could not schedule %s to %s", event, group)
+
+
+def _coalesce_send(key: str, group: str, schema: str, topic: str, event: str) -> None:
+    """On the sender loop: free the window first, so a change committed after this read is
+    never absorbed by it, then send."""
+    from radtik.redis_client import redis_client
+
+    message = _message(schema, topic, event, {})
+
+    async def send() -> None:
+        try:
+            await asyncio.to_thread(redis_client().delete, key)
+            await asyncio.wait_for(get_channel_layer().group_send(group, message), SEND_TIMEOUT)
+        except (Exception, asyncio.CancelledError):
+            logger.exception("Could not publish %s to %s", event, group)
+
+    asyncio.ensure_future(send())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import timedelta
@@ -127,6 +128,7 @@ SHARED_APPS = [
     "tenants.accounts",
     "radtik.jobs",
     "radtik.audit",
+    "radtik.notifications",  # system admins' messages (welcome e-mails) live in public
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -137,10 +139,12 @@ SHARED_APPS = [
     "knox",
     "axes",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets served from here, not a CDN
     "django_htmx",
     "django_filters",
     "channels",
     "django_q",
+    "django_prometheus",
 ]
 TENANT_APPS = [
     "billing",
@@ -148,6 +152,7 @@ TENANT_APPS = [
     "provisioning",
     "radius",
     "vouchers",
+    "accounting",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -159,6 +164,7 @@ TENANT_APPS = [
     "tenants.accounts",
     "radtik.jobs",
     "radtik.audit",
+    "radtik.notifications",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 # Apps whose tables exist only in the public schema: hidden from tenant admin and APIs.
@@ -171,7 +177,12 @@ ROOT_URLCONF = "radtik.urls_tenant"
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    "radtik.health.HealthMiddleware",  # /healthz, /readyz, /metrics on any host, first
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Static files before the tenant lookup: they are the same on every domain.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.RadtikTenantMiddleware",
+    "radtik.logs.RequestLogMiddleware",  # tenant and request id on every line of the request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,7 +192,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
+    "axes.middleware.AxesMiddleware",  # turns a lockout into its response
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: sees the final response
 ]
 
 TEMPLATES = [
@@ -237,6 +249,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static/ from every web process (behind nginx, which serves it itself, too):
+# from STATIC_ROOT after collectstatic, or straight from the source folders when asked (DEBUG,
+# the tests), so a host without nginx (make run, the suite's browser) gets its scripts.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+WHITENOISE_AUTOREFRESH = DEBUG
+# Print-ready voucher sheets made by the print job (a folder every web and worker host shares).
+PRINT_FILES_DIR = os.environ.get("PRINT_FILES_DIR", str(BASE_DIR / ".data" / "print"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: URLs typed without a scheme are https
 
@@ -272,6 +291,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "radtik API",
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["radtik.api.schema_without_slashless_twins"],
+    # Swagger UI from drf-spectacular-sidecar's static files: the docs work offline, under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name per choice set: several serializers have a `status`, and two fields share SyncState.
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "radtik.jobs.choices.JobStatus",
@@ -307,9 +329,15 @@ CACHES = {
 TASK_MAX_TIMEOUT = int(os.environ.get("RADTIK_TASK_MAX_TIMEOUT", "600"))
 # How long after a worker dies its task is handed out again, beyond TASK_MAX_TIMEOUT.
 TASK_REDELIVERY_MARGIN = int(os.environ.get("RADTIK_TASK_REDELIVERY_MARGIN", "30"))
+# A running attempt's lease (radtik.jobs.lease): renewed every third of it while its worker
+# lives; once it lapses the attempt is run again, long before the broker's redelivery above.
+JOB_LEASE_SECONDS = int(os.environ.get("RADTIK_JOB_LEASE_SECONDS", "30"))
 Q_CLUSTER = {
     "name": "radtik",
     "orm": "default",  # ORM broker: acknowledges, so a dead worker's task is handed out again
+    # ...woken by PostgreSQL NOTIFY on enqueue (a task starts within milliseconds, an idle cluster
+    # sleeps on LISTEN); the poll only catches a lost wake-up.
+    "broker_class": "radtik.jobs.broker.WakingOrmBroker",
     "workers": int(os.environ.get("RADTIK_WORKERS", "4")),
     "timeout": TASK_MAX_TIMEOUT,
     # Redelivery of an unacknowledged task happens `retry` s after it was handed out: above the
@@ -318,26 +346,51 @@ Q_CLUSTER = {
     # Our runner owns attempts and backoff; this bound only stops a task that keeps killing workers.
     "max_attempts": 5,
     "ack_failures": False,
-    "poll": 0.2,
+    "poll": float(os.environ.get("RADTIK_QUEUE_POLL", "2")),
     "catch_up": False,
     "save_limit": 1000,
     "label": "Task queue",
     # `Q_CLUSTER_NAME=payments manage.py qcluster` runs the payments cluster (see JobPolicy.queue).
-    # Polled more often: a payment takes two hand-overs (the callback inbox's drain, then
-    # ProcessPayment), and each waited up to a poll for an idle pusher (~20 cheap queries/s).
     "ALT_CLUSTERS": {
-        "payments": {
-            "workers": int(os.environ.get("RADTIK_PAYMENT_WORKERS", "2")),
-            "poll": 0.05,
-        }
+        "payments": {"workers": int(os.environ.get("RADTIK_PAYMENT_WORKERS", "2"))},
+        # The sweep lane's ticks (radtik.jobs.sweep) on hosts of their own when RADTIK_SWEEP_QUEUE
+        # is "sweep" (`Q_CLUSTER_NAME=sweep manage.py qcluster`); unset, the default cluster
+        # runs them.
+        "sweep": {"workers": int(os.environ.get("RADTIK_SWEEP_WORKERS", "2"))},
     },
 }
+SWEEP_QUEUE = os.environ.get("RADTIK_SWEEP_QUEUE", "")
+if SWEEP_QUEUE not in ("", "sweep"):
+    sys.exit("RADTIK_SWEEP_QUEUE is either unset (the default cluster) or 'sweep'")
 # Extra modules that register job kinds (tests use it to load their own kinds in the worker).
 RADTIK_EXTRA_TASK_MODULES = env_list("RADTIK_EXTRA_TASK_MODULES", "")
 
+# /readyz asks every RADIUS agent at most once per this many seconds (shared by all web hosts).
+READYZ_AGENTS_CACHE_SECONDS = int(os.environ.get("READYZ_AGENTS_CACHE_SECONDS", "15"))
+
+# /metrics (radtik.metrics): a bearer token when set; radtik's figures cached this many seconds.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", "10"))
+
 # ---------------------------------------------------------------- RADIUS / vouchers
-VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "250"))
+# Vouchers per agent request: the agent takes up to 1,000 (--max-batch); fewer requests
+# mean fewer statements per voucher on both sides.
+VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "1000"))
 RADIUS_AGENT_TIMEOUT = float(os.environ.get("RADIUS_AGENT_TIMEOUT", "15"))
+
+# ---------------------------------------------------------------- accounting
+# Sessions read back from each RADIUS server (accounting.ingest) every Tenant.accounting_interval
+# s: the sweep looks for due servers every ACCOUNTING_TICK s and reads them on up to
+# ACCOUNTING_CONCURRENCY threads per worker process, ACCOUNTING_PAGE sessions per agent request
+# (the agent's limit is 5,000) and at most ACCOUNTING_MAX_PAGES pages per cycle.
+ACCOUNTING_TICK = float(os.environ.get("ACCOUNTING_TICK", "1"))
+ACCOUNTING_CONCURRENCY = int(os.environ.get("ACCOUNTING_CONCURRENCY", "4"))
+ACCOUNTING_PAGE = int(os.environ.get("ACCOUNTING_PAGE", "5000"))
+ACCOUNTING_MAX_PAGES = int(os.environ.get("ACCOUNTING_MAX_PAGES", "20"))
+# Ending a session (accounting.disconnect): seconds the NAS has to answer a Disconnect-Request
+# (the agent sends it twice), then to send the session's Stop before the RouterOS API is used.
+ACCOUNTING_DISCONNECT_TIMEOUT = float(os.environ.get("ACCOUNTING_DISCONNECT_TIMEOUT", "3"))
+ACCOUNTING_DISCONNECT_VERIFY = float(os.environ.get("ACCOUNTING_DISCONNECT_VERIFY", "15"))
 
 # ---------------------------------------------------------------- routers
 ROUTER_API_TIMEOUT = float(os.environ.get("ROUTER_API_TIMEOUT", "10"))
@@ -350,19 +403,63 @@ ROUTER_PROBE_TIMEOUT = float(os.environ.get("ROUTER_PROBE_TIMEOUT", "5"))
 ROUTER_PROBE_TICK = float(os.environ.get("ROUTER_PROBE_TICK", "1"))
 ROUTER_PROBE_BATCH = int(os.environ.get("ROUTER_PROBE_BATCH", "500"))
 ROUTER_PROBE_CONCURRENCY = int(os.environ.get("ROUTER_PROBE_CONCURRENCY", "200"))
+# Health of deployed routers (routers.health): each tenant's routers every
+# Tenant.router_health_interval s. Each API read waits at most ROUTER_HEALTH_TIMEOUT s; the sweep
+# looks for due checks every ROUTER_HEALTH_TICK s and runs up to ROUTER_HEALTH_CONCURRENCY at once
+# per worker process. ROUTER_HEALTH_LIVE_DATA=0 checks reachability, login and drift only.
+ROUTER_HEALTH_TIMEOUT = float(os.environ.get("ROUTER_HEALTH_TIMEOUT", "5"))
+ROUTER_HEALTH_TICK = float(os.environ.get("ROUTER_HEALTH_TICK", "1"))
+ROUTER_HEALTH_BATCH = int(os.environ.get("ROUTER_HEALTH_BATCH", "500"))
+ROUTER_HEALTH_CONCURRENCY = int(os.environ.get("ROUTER_HEALTH_CONCURRENCY", "200"))
+ROUTER_HEALTH_LIVE_DATA = env_bool("ROUTER_HEALTH_LIVE_DATA", True)
+ROUTER_HEALTH_CPU_HIGH = int(os.environ.get("ROUTER_HEALTH_CPU_HIGH", "90"))  # % -> degraded
+# The time series (routers.samples): raw checks for the hour chart, 5-minute averages for the day
+# chart, hourly ones for the week chart and beyond; each dropped after its retention.
+ROUTER_SAMPLES_RAW_HOURS = int(os.environ.get("ROUTER_SAMPLES_RAW_HOURS", "2"))
+ROUTER_SAMPLES_5MIN_DAYS = int(os.environ.get("ROUTER_SAMPLES_5MIN_DAYS", "2"))
 DISCOVERY_TTL = int(os.environ.get("DISCOVERY_TTL", "600"))  # interfaces cache, seconds
 
+# ---------------------------------------------------------------- notifications
+# E-mail goes through Django's backend: SMTP unless EMAIL_BACKEND says else (`make run` writes
+# messages to .data/mail/). SMS goes through each tenant's Africa's Talking account.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".data" / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "15"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"radtik <noreply@{BASE_DOMAIN}>")
+
+# One JSON object per line (radtik.logs) with tenant, job_id and request_id, secrets redacted;
+# LOG_FORMAT=plain for a terminal (the default with DEBUG, `make run`).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "radtik.logs.ContextFilter"}},
     "formatters": {
+        "json": {
+            "()": "radtik.logs.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(tenant)s %(job_id)s "
+            "%(request_id)s",
+        },
         "plain": {
             # Secrets in URL paths (the M-Pesa callback's) never reach a log.
             "class": "radtik.redaction.RedactingFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s job=%(job_id)s "
+            "req=%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django_q": {"level": "WARNING"},
@@ -371,5 +468,10 @@ LOGGING = {
         # Only our handler: Django's own (console in DEBUG, mail_admins) would write the request
         # path unredacted.
         "django": {"handlers": []},
+        # One line per HTTP request (radtik.logs.RequestLogMiddleware); ACCESS_LOG=0 drops them.
+        "radtik.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
     },
 }
+# A Python warning (WhiteNoise's "No directory at ...", a deprecation) goes through the same
+# handler, so every line a process writes stays one JSON object.
+logging.captureWarnings(True)

@@ -14,11 +14,14 @@ layer is Redis.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,6 +48,17 @@ def child_environment() -> dict[str, str]:
     """A connection pool instead of persistent connections, as Django's databases docs advise
     under ASGI: a daphne's connections stay bounded whatever threads use them."""
     return {**os.environ, "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "16")}
+
+
+def metrics_directory() -> str | None:
+    """The children's metrics in one place (prometheus_client's multiprocess mode), so /metrics
+    from any child counts every child's requests. A new empty directory per start, as that mode
+    requires; None when the operator gave one (PROMETHEUS_MULTIPROC_DIR: then they empty it)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    path = tempfile.mkdtemp(prefix="radtik-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
 
 
 def start_children(
@@ -102,16 +116,19 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    own_metrics = metrics_directory()
     children = start_children(args.bind, args.port, max(1, args.processes), daphne_args)
-    print(
-        f"radtik.webserver: {len(children)} daphne processes on {args.bind}:{args.port}",
-        flush=True,
-    )
+    # A JSON line like every other (radtik.logs); this launcher does not set Django up.
+    started = f"radtik.webserver: {len(children)} daphne processes on {args.bind}:{args.port}"
+    print(json.dumps({"level": "INFO", "logger": "radtik.webserver", "message": started,
+                      "tenant": "-", "job_id": "-", "request_id": "-"}), flush=True)  # fmt: skip
     try:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
     finally:
         stop_children(children)
+        if own_metrics:
+            shutil.rmtree(own_metrics, ignore_errors=True)
     return 0 if stopping else 1
 
 

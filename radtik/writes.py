@@ -41,3 +41,18 @@ def row_delete(*, obj: models.Model, action: AuditAction, actor: Any) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action=action, obj=obj)
         obj.delete()
+
+
+def single_row_save(
+    *, model: type[M], fields: dict[str, Any], action: AuditAction, actor: Any
+) -> M:
+    """Create or update a schema's one row of `model` (a settings row), audited."""
+    with transaction.atomic():
+        current = model.objects.select_for_update().first() or model()
+        before = {name: getattr(current, name) for name in fields}
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean()
+        current.save()
+        audit_record(actor=actor, action=action, obj=current, changes=audit_changes(before, fields))
+    return current

@@ -19,3 +19,25 @@ class ImportWhat(models.TextChoices):
 # Probing is skipped for routers already reached (or being configured).
 REACHED = (RouterStatus.ONLINE, RouterStatus.ACTIVE, RouterStatus.PROVISIONING)
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+
+
+class HealthState(models.TextChoices):
+    """What the health check of a deployed router last found (routers.health)."""
+
+    UNKNOWN = "unknown", "Not checked yet"
+    ONLINE = "online", "Online"
+    DEGRADED = "degraded", "Degraded"
+    OFFLINE = "offline", "Offline"
+    AUTH_FAILED = "auth_failed", "Login refused"
+
+
+# radtik cannot manage the router in these states: "router down" for the alerts.
+DOWN = (HealthState.OFFLINE, HealthState.AUTH_FAILED)
+
+
+class SampleResolution(models.IntegerChoices):
+    """A RouterSample row: one check (raw), or the average of a 5-minute or hourly bucket."""
+
+    RAW = 0, "One check"
+    FIVE_MINUTES = 300, "5 minutes"
+    HOUR = 3600, "1 hour"

@@ -1,8 +1,14 @@
+import ipaddress
+import re
+
+from django.contrib.postgres.indexes import BrinIndex
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from encrypted_fields.fields import EncryptedCharField
 
-from routers.choices import NAME_PATTERN, RouterStatus
+from routers.choices import NAME_PATTERN, HealthState, RouterStatus, SampleResolution
 
 name_validator = RegexValidator(
     NAME_PATTERN,
@@ -11,13 +17,41 @@ name_validator = RegexValidator(
 )
 
 
+HOST_NAME = re.compile(
+    r"(?=.{1,253}\.?$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?",
+    re.IGNORECASE,
+)
+NAME_TAKEN = "A router with this name already exists (names are compared ignoring case)."
+ADDRESS_TAKEN = "Another router of this account is already at this address and port."
+
+
+def host_validator(value: str) -> None:
+    """An IP address or a DNS host name, as radtik dials the router's API (no URL, no port)."""
+    try:
+        ipaddress.ip_address(value)
+        return
+    except ValueError:
+        pass
+    if re.fullmatch(r"[\d.]+", value):
+        raise ValidationError(f"{value} is not a valid IP address.")
+    if not HOST_NAME.fullmatch(value):
+        raise ValidationError(
+            "Enter the router's IP address or host name only (letters, digits, '-' and '.'), "
+            "e.g. 192.168.88.1 or hq.example.net: no http://, path or port."
+        )
+
+
 class Router(models.Model):
-    name = models.CharField(max_length=63, unique=True, validators=[name_validator])
-    host = models.CharField(max_length=255)
+    name = models.CharField(max_length=63, validators=[name_validator])
+    host = models.CharField(max_length=255, validators=[host_validator])
     api_port = models.PositiveIntegerField(
         default=8728, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
     use_tls = models.BooleanField(default=False)
+    tls_certificate = models.TextField(
+        blank=True,
+        help_text="The api-ssl certificate (PEM) seen on first contact; only it is trusted after.",
+    )
     api_username = models.CharField(max_length=100)
     api_password = EncryptedCharField(max_length=200)
     status = models.CharField(
@@ -45,9 +79,92 @@ class Router(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # "DEMO-1" beside "demo-1" would be two routers an operator cannot tell apart.
+            models.UniqueConstraint(
+                Lower("name"), name="router_name_ci", violation_error_message=NAME_TAKEN
+            ),
+            models.UniqueConstraint(
+                fields=["host", "api_port"],
+                name="router_host_port",
+                violation_error_message=ADDRESS_TAKEN,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tls_fingerprint(self) -> str:
+        """SHA-256 of the pinned certificate, as an operator compares it (`/certificate print`)."""
+        from routers.routeros.tls_pin import fingerprint
+
+        return fingerprint(self.tls_certificate) if self.tls_certificate else ""
+
+
+class RouterHealth(models.Model):
+    """A deployed router's health (routers.health): state, what was last read from it, and
+    what its deployment left there to check. One row per watched router, written at each check.
+    """
+
+    router = models.OneToOneField(
+        Router, primary_key=True, on_delete=models.CASCADE, related_name="health"
+    )
+    state = models.CharField(
+        max_length=20, choices=HealthState.choices, default=HealthState.UNKNOWN
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    since = models.DateTimeField(null=True, blank=True, help_text="When the state last changed.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveIntegerField(default=0, help_text="Checks since the deployment.")
+    due_at = models.DateTimeField(db_index=True, help_text="When the next check is due.")
+    down_since = models.DateTimeField(null=True, blank=True)
+    down_alerted_at = models.DateTimeField(null=True, blank=True)
+    # What the deployment manages: [{"path", "key", "fields", "digest"}] (routers.managed).
+    managed = models.JSONField(default=list, blank=True)
+    config_version = models.PositiveIntegerField(null=True, blank=True)
+    # The last check's live data (the series keeps the history).
+    cpu_load = models.PositiveSmallIntegerField(null=True, blank=True)
+    free_memory = models.BigIntegerField(null=True, blank=True)
+    total_memory = models.BigIntegerField(null=True, blank=True)
+    uptime = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
+    hotspot_active = models.PositiveIntegerField(null=True, blank=True)
+    ppp_active = models.PositiveIntegerField(null=True, blank=True)
+    rx_bps = models.BigIntegerField(null=True, blank=True)
+    tx_bps = models.BigIntegerField(null=True, blank=True)
+    interfaces = models.JSONField(default=list, blank=True)  # [{"name", "rx_bps", "tx_bps", ...}]
+    counters = models.JSONField(default=dict, blank=True)  # previous byte counters, for rates
+
+    class Meta:
+        verbose_name_plural = "router health"
+
+    def __str__(self) -> str:
+        return f"{self.router_id}: {self.state}"
+
+
+class RouterSample(models.Model):
+    """The compact time series: one row per router per check (raw), rolled up into 5-minute
+    and hourly averages and dropped after their retention (routers.samples)."""
+
+    pk = models.CompositePrimaryKey("router_id", "resolution", "at")
+    router = models.ForeignKey(Router, on_delete=models.CASCADE, related_name="+", db_index=False)
+    resolution = models.PositiveSmallIntegerField(choices=SampleResolution.choices)
+    at = models.DateTimeField()
+    cpu_load = models.PositiveSmallIntegerField(null=True)
+    memory_pct = models.PositiveSmallIntegerField(null=True)  # used, of total
+    hotspot_active = models.PositiveIntegerField(null=True)
+    ppp_active = models.PositiveIntegerField(null=True)
+    rx_bps = models.BigIntegerField(null=True)  # all ports, bits per second
+    tx_bps = models.BigIntegerField(null=True)
+
+    class Meta:
+        ordering = ["router", "resolution", "at"]
+        # Rows arrive in time order: a block-range index finds the old ones for rollups and
+        # retention in a few kilobytes (the primary key serves one router's charts).
+        indexes = [BrinIndex(fields=["at"], name="routersample_at_brin")]
+
+    def __str__(self) -> str:
+        return f"{self.router_id} @ {self.at} ({self.resolution} s)"
 
 
 class ImportedItem(models.Model):

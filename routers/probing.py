@@ -127,6 +127,11 @@ def _record(outcomes: list[tuple[Job, Router, ProbeResult]]) -> None:
     )
     for job, router, result in outcomes:
         if not result.error:
+            if router.use_tls and router.tls_certificate:
+                # Trust on first use: the certificate of the first login is the only one now.
+                Router.objects.filter(pk=router.pk, tls_certificate="").update(
+                    tls_certificate=router.tls_certificate
+                )
             job_succeed(job, _router_online(router, result))
 
 

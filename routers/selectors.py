@@ -17,7 +17,7 @@ from routers.models import IPPool, PPPProfile, PPPSecret, Router
 
 
 def router_list(*, filters: Mapping | None = None) -> QuerySet[Router]:
-    return filtered(RouterFilter, Router.objects.all(), filters)
+    return filtered(RouterFilter, Router.objects.select_related("health"), filters)
 
 
 def ip_pool_list(*, filters: Mapping | None = None) -> QuerySet[IPPool]:

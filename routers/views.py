@@ -10,36 +10,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from radtik.jobs.fragments import job_slot_id
 from radtik.jobs.models import Job
 from radtik.jobs.registry import JobKind
+from radtik.jobs.services import job_target_topic
 from radtik.lists import list_page
+from radtik.pages import edit_page, form_errors_add
 from radtik.permissions import role_required, user_has_role
 from routers import selectors, services
 from routers.choices import ImportWhat
 from routers.events import router_topic
 from routers.filtersets import RouterFilter
-from routers.models import Router
+from routers.forms import RouterCreateForm, RouterEditForm
+from routers.models import Router, RouterHealth
+from routers.samples import router_samples
 from routers.tasks import ImportFromRouter, ProbeRouter
 from tenants.accounts.models import Role
 
 IMPORT_MENUS = ("pools", "profiles", "secrets")
-
-
-class RouterCreateForm(forms.Form):
-    """Only the shape of the input; the rules (name, uniqueness, port) live in router_create."""
-
-    name = forms.CharField(max_length=100, help_text="Becomes the router's identity.")
-    host = forms.CharField(max_length=255, help_text="Address radtik reaches the API on.")
-    api_port = forms.IntegerField(required=False, help_text="Empty: 8728, or 8729 with TLS.")
-    use_tls = forms.BooleanField(required=False, label="API over TLS (api-ssl)")
+NEW_IDS = "new_%s"  # the add form's field ids, apart from the filter form's (both have name)
 
 
 @dataclass(frozen=True)
@@ -63,9 +60,12 @@ def router_page_part_add(part: RouterPagePart) -> None:
         _page_parts.append(part)
 
 
+ROUTER_TARGET = Router._meta.label_lower  # a router's jobs' target_type
+
+
 def latest_jobs(router: Router, kinds: dict[str, JobKind]) -> dict[str, Job | None]:
     """The newest job of each kind for this router: a reopened page shows where things stand."""
-    jobs = Job.objects.filter(target_type="routers.router", target_id=str(router.pk))
+    jobs = Job.objects.filter(target_type=ROUTER_TARGET, target_id=str(router.pk))
     return {name: jobs.filter(kind=kind.name).first() for name, kind in kinds.items()}
 
 
@@ -80,7 +80,7 @@ def _roles(request: HttpRequest) -> dict[str, bool]:
 def router_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return router_create(request)
-    return _list(request, RouterCreateForm())
+    return _list(request, RouterCreateForm(auto_id=NEW_IDS))
 
 
 def _list(request: HttpRequest, form: RouterCreateForm, status: int = 200) -> HttpResponse:
@@ -94,13 +94,12 @@ def _list(request: HttpRequest, form: RouterCreateForm, status: int = 200) -> Ht
 def router_create(request: HttpRequest) -> HttpResponse:
     """On success the wizard is rendered here, with the token and script: the only time
     they are shown (the router page never reads them back)."""
-    form = RouterCreateForm(request.POST)
+    form = RouterCreateForm(request.POST, auto_id=NEW_IDS)
     if form.is_valid():
         try:
             made = services.router_create(**form.cleaned_data, actor=request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_add(form, exc)
         else:
             return router_page(request, made.router, created=made, status=201)
     return _list(request, form, status=400)
@@ -124,11 +123,19 @@ def router_page(
     for part in _page_parts:
         kinds.update(part.jobs)
     jobs = latest_jobs(router, kinds)
-    topics = [router_topic(router)] + [f"job.{job.pk}" for job in jobs.values() if job]
+    # The router's jobs come on one topic: those shown, and those started after the page loaded
+    # (through the API, another page, a schedule), which take their kind's slot.
+    topics = [router_topic(router), job_target_topic(ROUTER_TARGET, router.pk)]
+    slots = {name: job_slot_id(ROUTER_TARGET, router.pk, kind.name) for name, kind in kinds.items()}
+    health = RouterHealth.objects.filter(router=router).first()
     context = {
         "router": router,
+        "health": health,
+        "samples": router_samples(router) if health else None,
+        "interval": getattr(request.tenant, "router_health_interval", None),
         "created": created,
         "jobs": jobs,
+        "slots": slots,
         "topics": ",".join(topics),
         "import_results": _import_results(jobs["import"]),
         "import_choices": ImportWhat.choices,
@@ -159,6 +166,38 @@ def router_rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     return router_page(request, made.router, created=made)
 
 
+@role_required(Role.ADMIN)
+def router_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    router = get_object_or_404(Router, pk=pk)
+    back = reverse("router-detail", args=[router.pk])
+    return edit_page(
+        request,
+        form=RouterEditForm(request.POST or None, instance=router),
+        update=lambda stored, **changed: services.router_update(
+            router=stored, actor=request.user, **changed
+        ),
+        title=f"Edit router {router.name}",
+        done=lambda saved: reverse("router-detail", args=[saved.pk]),
+        message=lambda saved: f"Router {saved.name} saved.",
+        template="routers/edit.html",
+        context={"router": router, "back": back, "back_label": router.name},
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def router_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removal is a job (the RADIUS client is on the agent): its page shows it done."""
+    router = get_object_or_404(Router, pk=pk)
+    try:
+        job = services.router_delete_start(router=router, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("router-detail", pk=router.pk)
+    messages.success(request, f"Deleting router {router.name} (job #{job.pk}).")
+    return redirect("job-page", pk=job.pk)
+
+
 def job_start_and_return(
     request: HttpRequest, pk: int, start: Callable[[Router], Job], done: str
 ) -> HttpResponse:
@@ -182,6 +221,17 @@ def router_probe(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda router: services.router_probe_start(router=router, actor=request.user),
         "Probing",
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def router_repair_drift(request: HttpRequest, pk: int) -> HttpResponse:
+    return job_start_and_return(
+        request,
+        pk,
+        lambda router: services.router_drift_repair(router=router, actor=request.user),
+        "Redeploy queued",
     )
 
 

@@ -8,7 +8,11 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from tenants import tasks  # noqa: F401  (registers job kinds)
+        from tenants import (  # noqa: F401  (job kinds, listeners)
+            dashboard,
+            platform_dashboard,
+            tasks,
+        )
         from tenants.middleware import tenant_cache_clear
         from tenants.models import Domain, Tenant
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.choices import TenantStatus
@@ -74,10 +76,20 @@ class RadtikTenantMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request.tenant
-        if tenant.is_public or tenant.status == TenantStatus.ACTIVE:
+        if tenant.is_public:
+            timezone.deactivate()
+            return None
+        if tenant.status == TenantStatus.ACTIVE:
+            # Pages and forms read and show times in the tenant's zone; the thread serves other
+            # tenants next, so process_response puts UTC back.
+            timezone.activate(zoneinfo.ZoneInfo(tenant.time_zone))
             return None
         status, title, detail = STATUS_PAGES[tenant.status]
         return error_response(request, status, title, detail)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        timezone.deactivate()
+        return response
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         return error_response(

@@ -24,6 +24,7 @@ from radtik.writes import fields_update
 from tenants.accounts.models import Role, User
 from tenants.choices import RESERVED_SLUGS, TenantStatus
 from tenants.models import Domain, Tenant
+from tenants.schema_template import schema_create_from_template
 
 STATUS_ACTIONS = {
     TenantStatus.SUSPENDED: AuditAction.TENANT_SUSPEND,
@@ -116,7 +117,7 @@ def tenant_provision(ctx: JobContext) -> dict[str, Any]:
     tenant = Tenant.objects.get(pk=ctx.params["tenant_id"])
     ctx.progress("schema", 10, f"Creating schema {tenant.schema_name}")
     if not schema_exists(tenant.schema_name):
-        tenant.create_schema(check_if_exists=True, verbosity=0)
+        schema_create_from_template(tenant.schema_name)
     else:
         # A previous attempt may have died mid-migration: finish it.
         from django.core.management import call_command
@@ -195,6 +196,40 @@ def platform_tenant_ensure(*, domains: set[str], primary: str) -> Tenant:
 def tenant_update(*, tenant: Tenant, actor: Any = None, **fields: Any) -> Tenant:
     """Its name and contact details (slug, schema and status have services of their own)."""
     return fields_update(obj=tenant, fields=fields, action=AuditAction.TENANT_UPDATE, actor=actor)
+
+
+# What a tenant admin may change about the account (GET/PATCH /api/settings/, the settings page).
+# Other apps add their own tenant-level settings here (one list, one service, one audit action).
+SETTINGS_FIELDS: tuple[str, ...] = (
+    "time_zone",
+    "currency",
+    "router_health_interval",
+    "router_down_minutes",
+    "accounting_interval",
+    "session_retention_days",
+    "job_retention_days",
+    "job_log_retention_days",
+    "audit_retention_days",
+    "callback_retention_days",
+    "notification_retention_days",
+    "router_history_days",
+    "radius_interim_interval",
+    "alert_window_minutes",
+    "notification_language",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "sms_monthly_budget",
+)
+
+
+def tenant_settings_update(*, tenant: Tenant, actor: Any = None, **fields: Any) -> Tenant:
+    """Change the account's settings (SETTINGS_FIELDS only), validated and audited."""
+    unknown = sorted(set(fields) - set(SETTINGS_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["Not a setting of the account."] for name in unknown})
+    return fields_update(
+        obj=tenant, fields=fields, action=AuditAction.TENANT_SETTINGS_UPDATE, actor=actor
+    )
 
 
 def tenant_set_status(*, tenant: Tenant, status: str, actor: Any = None) -> Tenant:

@@ -14,7 +14,7 @@ import pytest
 
 pytest_plugins = [
     f"tests.fixtures.{name}"
-    for name in ("routeros", "freeradius", "daraja")
+    for name in ("routeros", "freeradius", "nas", "daraja", "notifications")
     if os.path.exists(os.path.join(os.path.dirname(__file__), "fixtures", f"{name}.py"))
 ]
 
@@ -35,6 +35,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
 
     from tenants.choices import TenantStatus
     from tenants.models import Domain, Tenant
+    from tenants.schema_template import schema_create_from_template
 
     with django_db_blocker.unblock():
         db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
@@ -43,7 +44,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
             tenant = Tenant.objects.create(
                 name=name, slug=slug, schema_name=slug, status=TenantStatus.ACTIVE
             )
-            tenant.create_schema(check_if_exists=True, verbosity=0)
+            schema_create_from_template(slug)  # as tenant creation does
             connection.set_schema_to_public()
             Domain.objects.create(domain=f"{slug}.localhost", tenant=tenant, is_primary=True)
         with connection.cursor() as cursor:
@@ -148,5 +149,34 @@ def tenant_client():
             with schema_context(schema):
                 client.force_login(user)
         return client
+
+    return make
+
+
+@pytest.fixture
+def browser(live_db, daphne_server):
+    """Headless chromium for one test (tests/support/browser.py), on the suite's daphne."""
+    from tests.support.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def tenant_page(browser, daphne_server, make_user):
+    """A logged-in page on a tenant's host (or 'public': a system admin), made per call:
+    tenant_page("alpha", role="operator", width=390, height=844). Its URLs are relative."""
+    import secrets
+
+    from tests.support.browser import host_url, open_page
+
+    def make(schema: str, role: str = "admin", width: int = 1366, height: int = 900, **fields):
+        username = fields.pop("username", f"{role}-{secrets.token_hex(3)}")
+        if schema == "public":
+            fields.setdefault("is_staff", True)
+            fields.setdefault("is_superuser", True)
+        make_user(schema, username, role=role, **fields)
+        base = host_url(daphne_server, schema)
+        return open_page(browser, base, username, PASSWORD, width=width, height=height)
 
     return make

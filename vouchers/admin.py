@@ -5,12 +5,11 @@ from radtik.admin_site import form_changes
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 from vouchers.services import (
     batch_create,
-    batch_delete,
     profile_create,
     profile_delete,
     profile_update,
-    voucher_delete,
-    voucher_set_disabled,
+    vouchers_bulk_delete,
+    vouchers_bulk_disable,
 )
 
 BATCH_FIELDS = ["profile", "radius_server", "count", "prefix", "code_length", "separate_password"]
@@ -60,11 +59,12 @@ class VoucherBatchAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        batch_delete(batch=obj, actor=request.user)
+        job = vouchers_bulk_delete(batch=obj, actor=request.user)
+        messages.info(request, f"{obj} is deleted in the background (job #{job.pk}).")
 
     def delete_queryset(self, request, queryset):
         for batch in queryset:
-            batch_delete(batch=batch, actor=request.user)
+            vouchers_bulk_delete(batch=batch, actor=request.user)
 
 
 @admin.register(Voucher)
@@ -85,10 +85,13 @@ class VoucherAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable selected vouchers (and remove them from RADIUS)")
     def disable(self, request, queryset):
-        voucher_set_disabled(vouchers=list(queryset.select_related("batch")), actor=request.user)
+        ids = list(queryset.values_list("pk", flat=True))
+        job = vouchers_bulk_disable(voucher_ids=ids, actor=request.user)
+        messages.info(request, f"{len(ids)} voucher(s) disabled in the background (job #{job.pk}).")
 
     def delete_model(self, request, obj):
-        voucher_delete(vouchers=[obj], actor=request.user)
+        vouchers_bulk_delete(voucher_ids=[obj.pk], actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        voucher_delete(vouchers=list(queryset.select_related("batch")), actor=request.user)
+        ids = list(queryset.values_list("pk", flat=True))
+        vouchers_bulk_delete(voucher_ids=ids, actor=request.user)

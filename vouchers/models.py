@@ -6,6 +6,20 @@ from django.db import models
 from radius.models import RadiusLimitsModel
 from vouchers.choices import MAX_BATCH, SyncStatus, ValidityMode, VoucherStatus
 
+# What an operator sets on a profile: the page's form and the API's serializer.
+PROFILE_FIELDS = [
+    "name",
+    "price",
+    "time_limit",
+    "validity_mode",
+    "validity_seconds",
+    "expires_at",
+    "data_limit",
+    "rate_limit",
+    "simultaneous_use",
+    "mac_lock",
+]
+
 
 class VoucherProfile(RadiusLimitsModel):
     sessions_field = "simultaneous_use"
@@ -21,7 +35,15 @@ class VoucherProfile(RadiusLimitsModel):
     simultaneous_use = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    # Enforced by FreeRADIUS (the agent's Radtik-Mac-Lock): a shared code is useless elsewhere.
+    mac_lock = models.BooleanField(
+        "MAC lock",
+        default=False,
+        help_text="A voucher works only on the first device it logs in from.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -33,6 +55,10 @@ class VoucherProfile(RadiusLimitsModel):
     def clean(self) -> None:
         if self.validity_mode == ValidityMode.FIXED and not self.expires_at:
             raise ValidationError({"expires_at": "A fixed-expiry profile needs its expiry date."})
+        # Surely a typo (year 77 for 2077); such dates also come back in local mean time
+        # (+02:27:16 in Nairobi), an offset no client parses.
+        if self.expires_at and self.expires_at.year < 2000:
+            raise ValidationError({"expires_at": "Give an expiry date from the year 2000 on."})
 
 
 class VoucherBatch(models.Model):
@@ -79,11 +105,28 @@ class Voucher(models.Model):
     radius_sync_error = models.CharField(max_length=500, blank=True)
     sync_attempts = models.PositiveSmallIntegerField(default=0)
     first_used_at = models.DateTimeField(null=True, blank=True)
+    # Set at the first use (accounting): when its validity ends, fixed or after first use.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # What its sessions used, kept by accounting as they come in (time and data limits count it).
+    # db_default: the batch COPY names only the columns it fills.
+    used_seconds = models.PositiveBigIntegerField(default=0, db_default=0)
+    used_octets = models.PositiveBigIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["batch", "radius_sync_status"])]
+        # With id last, a sync reads its next chunk from where the last one ended (a keyset),
+        # never stepping over the rows already sent; the counts by status read its prefix.
+        indexes = [
+            models.Index(fields=["batch", "radius_sync_status", "id"]),
+            # The in-use vouchers whose validity ends soonest (accounting's expiry check);
+            # partial, so unused vouchers never enter it.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status=VoucherStatus.ACTIVE),
+                name="voucher_active_expiry",
+            ),
+        ]
         constraints = [
             # A constraint, not unique=True: that would add a second (LIKE) index on username.
             models.UniqueConstraint(fields=["username"], name="voucher_username_unique")
@@ -91,3 +134,27 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class VoucherCount(models.Model):
+    """How many vouchers have each status (key "active") and sync status (key "sync:failed"),
+    kept by statement-level triggers on vouchers_voucher (migration 0006): vouchers change in
+    COPYs, bulk UPDATEs, per-voucher saves and cascaded deletes across several modules, and
+    the trigger counts each statement's rows exactly, in its transaction. The dashboard reads
+    these few rows, never the vouchers."""
+
+    key = models.CharField(max_length=20, primary_key=True)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class VoucherDay(models.Model):
+    """Vouchers sold (first used) on a day of the account's time zone (vouchers.counters)."""
+
+    day = models.DateField(primary_key=True)
+    sold = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.sold} sold"

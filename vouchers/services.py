@@ -1,7 +1,8 @@
-"""Voucher rules: profiles, collision-free batch generation, sync to RADIUS, disable/delete."""
+"""Voucher rules: profiles, collision-free batch generation, sync to RADIUS, bulk disable/delete."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,15 +11,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from radius.models import RadiusServer
-from radius.namespace import username_owners
+from radius.namespace import LOOKUP_CHUNK, username_owners
 from radtik.audit.choices import AuditAction
-from radtik.audit.services import audit_changes, audit_record
+from radtik.audit.services import audit_record
 from radtik.events import publish
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from radtik.tenancy import current_tenant_id
 from radtik.writes import fields_update, row_create, row_delete
-from vouchers.choices import MAX_BATCH, SyncStatus, VoucherStatus
+from vouchers.choices import MAX_BATCH, VOUCHERS_TOPIC, BulkAction, SyncStatus, VoucherStatus
 from vouchers.codes import random_codes
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 from vouchers.selectors import batch_counts
@@ -109,6 +110,8 @@ def batch_create(
             requested_by=actor,
             params={"batch_id": batch.pk},
         )
+        counts = {status: 0 for status in SyncStatus.values}
+        publish_batch(batch, counts={**counts, SyncStatus.PENDING: count}, event="batch.created")
     return BatchCreation(batch=batch, job=job)
 
 
@@ -193,78 +196,148 @@ def server_reconcile(*, server: RadiusServer, actor: Any = None) -> Job:
         )
 
 
-def voucher_set_disabled(*, vouchers: list[Voucher], actor: Any = None) -> Job | None:
-    """Disable vouchers: they stay listed, and are removed from RADIUS in the background."""
-    if not vouchers:
-        return None
+def vouchers_bulk_disable(
+    *,
+    batch: VoucherBatch | None = None,
+    voucher_ids: Iterable[int] | None = None,
+    actor: Any = None,
+) -> Job:
+    """Disable a batch's vouchers or a selection of them, as a Job (vouchers.bulk): they stay
+    listed and leave RADIUS. The request only queues the job, however many vouchers there are."""
+    return _bulk_enqueue(BulkAction.DISABLE, batch, voucher_ids, actor)
+
+
+def vouchers_bulk_delete(
+    *,
+    batch: VoucherBatch | None = None,
+    voucher_ids: Iterable[int] | None = None,
+    actor: Any = None,
+) -> Job:
+    """Delete a batch (its vouchers, then itself) or a selection of vouchers, as a Job
+    (vouchers.bulk): each leaves RADIUS before its row goes."""
+    return _bulk_enqueue(BulkAction.DELETE, batch, voucher_ids, actor)
+
+
+def _bulk_enqueue(
+    action: BulkAction,
+    batch: VoucherBatch | None,
+    voucher_ids: Iterable[int] | None,
+    actor: Any,
+) -> Job:
+    from vouchers.tasks import VoucherBulkAction  # tasks imports this module
+
+    if (batch is None) == (voucher_ids is None):
+        raise TypeError("pass either a batch or voucher_ids")
+    params: dict[str, Any] = {"action": action.value}
+    deleting = action == BulkAction.DELETE
+    if batch is not None:
+        params["batch_id"] = batch.pk
+        changes: dict[str, Any] = {"vouchers": batch.vouchers.count()}
+        audit_action = AuditAction.VOUCHER_BATCH_DELETE if deleting else AuditAction.VOUCHER_DISABLE
+    else:
+        params["voucher_ids"] = _existing_voucher_ids(voucher_ids)
+        changes = {"vouchers": params["voucher_ids"]}
+        audit_action = AuditAction.VOUCHER_DELETE if deleting else AuditAction.VOUCHER_DISABLE
     with transaction.atomic():
-        ids = [v.pk for v in vouchers]
-        Voucher.objects.filter(pk__in=ids).update(status=VoucherStatus.DISABLED)
-        for voucher in vouchers:
-            audit_record(
-                actor=actor,
-                action=AuditAction.VOUCHER_DISABLE,
-                obj=voucher,
-                changes=audit_changes(
-                    {"status": voucher.status}, {"status": VoucherStatus.DISABLED}
-                ),
-            )
-        return _enqueue_removal(vouchers, actor)
+        audit_record(actor=actor, action=audit_action, obj=batch, changes=changes)
+        return job_enqueue(kind=VoucherBulkAction, target=batch, requested_by=actor, params=params)
 
 
-def voucher_delete(*, vouchers: list[Voucher], actor: Any = None) -> Job | None:
-    """Delete vouchers here and, in the background, from RADIUS."""
-    if not vouchers:
-        return None
-    with transaction.atomic():
-        job = _enqueue_removal(vouchers, actor)
-        for voucher in vouchers:
-            audit_record(actor=actor, action=AuditAction.VOUCHER_DELETE, obj=voucher)
-        Voucher.objects.filter(pk__in=[v.pk for v in vouchers]).delete()
-    return job
+def _existing_voucher_ids(voucher_ids: Iterable[int]) -> list[int]:
+    """The selection, sorted (the job's checkpoint walks it in order); unknown ids refuse it."""
+    ids = sorted(set(voucher_ids))
+    if not ids:
+        raise ValidationError({"ids": ["Select at least one voucher."]})
+    if len(ids) > MAX_BATCH:
+        raise ValidationError({"ids": [f"At most {MAX_BATCH:,} vouchers at once."]})
+    found: set[int] = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        window = ids[start : start + LOOKUP_CHUNK]
+        found.update(Voucher.objects.filter(pk__in=window).values_list("pk", flat=True))
+    missing = [str(pk) for pk in ids if pk not in found]
+    if missing:
+        more = "…" if len(missing) > 10 else ""
+        raise ValidationError({"ids": [f"No such voucher: {', '.join(missing[:10])}{more}."]})
+    return ids
 
 
-def batch_delete(*, batch: VoucherBatch, actor: Any = None) -> Job | None:
-    with transaction.atomic():
-        job = _enqueue_removal(list(batch.vouchers.all()), actor, target=batch)
-        audit_record(actor=actor, action=AuditAction.VOUCHER_BATCH_DELETE, obj=batch)
-        batch.delete()
-    return job
+def vouchers_expire_due(*, now: Any = None) -> list[Voucher]:
+    """Vouchers past their profile's fixed expiry, used or not: expired, each through
+    vouchers.usage.voucher_expire (its audit entry and VoucherExpired event: accounting then
+    ends its sessions and removes it from RADIUS). Returns them."""
+    from vouchers.usage import IN_USE, voucher_expire  # usage imports the models this does
 
-
-def _enqueue_removal(vouchers: list[Voucher], actor: Any, target: Any = None) -> Job | None:
-    from vouchers.tasks import RemoveVouchers  # tasks imports this module
-
-    by_server: dict[int, list[str]] = {}
-    for voucher in vouchers:
-        by_server.setdefault(voucher.batch.radius_server_id, []).append(voucher.username)
-    jobs = [
-        job_enqueue(
-            kind=RemoveVouchers,
-            target=target,
-            requested_by=actor,
-            params={"server_id": server_id, "usernames": names},
-        )
-        for server_id, names in by_server.items()
-    ]
-    return jobs[0] if jobs else None
-
-
-def vouchers_expire_due(*, now: Any = None) -> list[str]:
-    """Mark vouchers past their profile's fixed expiry expired; return their usernames."""
     now = now or timezone.now()
-    due = Voucher.objects.filter(
-        status__in=[VoucherStatus.UNUSED, VoucherStatus.ACTIVE],
-        batch__profile__expires_at__lte=now,
-    )
-    usernames = list(due.values_list("username", flat=True))
-    due.update(status=VoucherStatus.EXPIRED)
-    return usernames
+    with transaction.atomic():
+        due = (
+            Voucher.objects.select_for_update(of=("self",))
+            .filter(status__in=IN_USE, batch__profile__expires_at__lte=now)
+            .select_related("batch__profile")
+            .order_by("id")
+        )
+        return [
+            voucher_expire(
+                voucher=voucher,
+                reason=f"its fixed expiry {voucher.batch.profile.expires_at.isoformat()} passed",
+            )
+            for voucher in due
+        ]
 
 
-def publish_batch(batch: VoucherBatch, *, job: Job | None = None) -> None:
-    counts = batch_counts(batch)
-    payload: dict[str, Any] = {"batch": batch.pk, "counts": counts}
+def batch_topic(batch: VoucherBatch) -> str:
+    return f"vouchers.batch.{batch.pk}"
+
+
+def publish_batch(
+    batch: VoucherBatch,
+    *,
+    job: Job | None = None,
+    counts: dict[str, int] | None = None,
+    event: str = "batch.counts",
+) -> None:
+    """Push the batch and its counts to its page and the batch list (`batch.created` puts it on
+    top there): `counts` when the caller keeps them, else counted."""
+    counts = dict(counts) if counts is not None else batch_counts(batch)
+    counts["total"] = sum(counts[s] for s in SyncStatus.values)
+    payload: dict[str, Any] = {
+        "batch": batch.pk,
+        "profile": str(batch.profile),
+        "server": str(batch.radius_server),
+        "count": batch.count,
+        "created_at": batch.created_at.isoformat(),
+        "counts": counts,
+    }
     if job is not None:
         payload["job"] = {"id": job.pk, "progress": job.progress, "status": job.status}
-    publish(current_tenant_id(), f"vouchers.batch.{batch.pk}", "batch.counts", payload)
+    for topic in (batch_topic(batch), VOUCHERS_TOPIC):
+        publish(current_tenant_id(), topic, event, payload)
+
+
+def sheet_print_start(
+    *,
+    batch: VoucherBatch,
+    layout: str,
+    qr: bool = True,
+    login_url: str,
+    currency: str,
+    actor: Any = None,
+) -> Job:
+    """Queue a print-ready file of the whole batch (vouchers.printing), linked from its job."""
+    from vouchers.sheets import LAYOUTS
+    from vouchers.tasks import PrintSheet  # tasks imports this module
+
+    if layout not in LAYOUTS:
+        raise ValidationError({"layout": [f"Choose one of: {', '.join(LAYOUTS)}."]})
+    with transaction.atomic():
+        return job_enqueue(
+            kind=PrintSheet,
+            target=batch,
+            requested_by=actor,
+            params={
+                "batch_id": batch.pk,
+                "layout": layout,
+                "qr": qr,
+                "login_url": login_url,
+                "currency": currency,
+            },
+        )

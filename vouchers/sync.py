@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from radius.client import AgentUnavailable, agent_client_for
+from radius.client import AgentClient, agent_client_for
 from radius.models import RadiusServer
 from radius.namespace import radius_users_delete, radius_users_send
 from radius.users import RadiusUser, radius_user
@@ -14,74 +17,117 @@ from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from vouchers.choices import SyncStatus, ValidityMode, VoucherStatus
 from vouchers.models import Voucher, VoucherBatch
-from vouchers.selectors import voucher_batch_owner
+from vouchers.selectors import batch_counts, voucher_batch_owner
 from vouchers.services import publish_batch
 
 
 def voucher_radius_user(voucher: Voucher, batch: VoucherBatch) -> RadiusUser:
+    return batch_radius_users(batch)(voucher.username, voucher.password)
+
+
+def batch_radius_users(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
+    """(username, password) -> the voucher's RADIUS user: the batch's profile, owner and limits
+    are built once, not once per voucher (100,000 vouchers share them)."""
     profile = batch.profile
     after_first_use = profile.validity_mode == ValidityMode.AFTER_FIRST_USE
-    return radius_user(
-        username=voucher.username,
-        password=voucher.password,
+    template = radius_user(
+        username="",
+        password="",
         owner=voucher_batch_owner(batch.pk),
         limits=profile.radius_limits(),
         groups=[profile.name],
         expires_at=profile.expires_at,
         valid_after_first_use=profile.validity_seconds if after_first_use else None,
+        mac_lock=profile.mac_lock,
     )
+    return lambda username, password: replace(template, username=username, password=password)
 
 
 def batch_sync_run(ctx: JobContext) -> dict[str, int]:
-    """Job body: send the batch's pending vouchers in chunks; transport errors retry the job."""
+    """Job body: send the batch's pending vouchers in chunks; transport errors retry the job.
+
+    Linear in the batch: each chunk starts after the last one sent (keyset on the
+    (batch, sync status, id) index), and the counts the page shows are counted once and then
+    kept up to date chunk by chunk, then counted again at the end."""
     batch = VoucherBatch.objects.select_related("profile", "radius_server").get(
         pk=ctx.params["batch_id"]
     )
     pending = batch.vouchers.filter(radius_sync_status=SyncStatus.PENDING).exclude(
         status=VoucherStatus.DISABLED
     )
+    counts = batch_counts(batch)
     total = pending.count()
     ctx.progress("syncing", 0, f"{total} voucher(s) to sync to {batch.radius_server}")
-    synced = failed = done = 0
+    synced = failed = done = last_id = 0
     chunk_size = settings.VOUCHER_SYNC_CHUNK
+    user_for = batch_radius_users(batch)
     with agent_client_for(batch.radius_server) as agent:
         while True:
-            chunk = list(pending.order_by("id")[:chunk_size])
+            chunk = list(
+                pending.filter(pk__gt=last_id)
+                .order_by("id")
+                .values_list("id", "username", "password")[:chunk_size]
+            )
             if not chunk:
                 break
-            Voucher.objects.filter(pk__in=[v.pk for v in chunk]).update(
-                sync_attempts=F("sync_attempts") + 1
-            )
+            last_id = chunk[-1][0]
             try:
                 result = radius_users_send(
                     agent=agent,
                     server=batch.radius_server,
-                    users=[voucher_radius_user(v, batch) for v in chunk],
+                    users=[user_for(name, password) for _, name, password in chunk],
                 )
-            except AgentUnavailable:
-                publish_batch(batch)
+            except Exception:
+                # The attempt counts even when the agent never answered.
+                Voucher.objects.filter(pk__in=[row[0] for row in chunk]).update(
+                    sync_attempts=F("sync_attempts") + 1
+                )
+                publish_batch(batch, counts=counts)
                 raise
             errors = {e.index: e.reason for e in result.errors}
-            ok = [v.pk for i, v in enumerate(chunk) if i not in errors]
+            ok = _still_wanted(agent, [row[:2] for i, row in enumerate(chunk) if i not in errors])
             Voucher.objects.filter(pk__in=ok).update(
                 radius_sync_status=SyncStatus.SYNCED,
                 radius_synced_at=timezone.now(),
                 radius_sync_error="",
+                sync_attempts=F("sync_attempts") + 1,
             )
             for index, reason in errors.items():
-                Voucher.objects.filter(pk=chunk[index].pk).update(
-                    radius_sync_status=SyncStatus.FAILED, radius_sync_error=reason[:500]
+                Voucher.objects.filter(pk=chunk[index][0]).update(
+                    radius_sync_status=SyncStatus.FAILED,
+                    radius_sync_error=reason[:500],
+                    sync_attempts=F("sync_attempts") + 1,
                 )
             synced += len(ok)
             failed += len(errors)
             done += len(chunk)
+            counts[SyncStatus.PENDING] -= len(chunk)
+            counts[SyncStatus.SYNCED] += len(ok)
+            counts[SyncStatus.FAILED] += len(errors)
             ctx.progress(
                 "syncing",
                 int(done * 100 / max(total, 1)),
                 f"{done}/{total} sent: {synced} synced, {failed} failed",
             )
-            publish_batch(batch, job=ctx.job)
+            publish_batch(batch, job=ctx.job, counts=counts)
+    publish_batch(batch, job=ctx.job)  # counted again: exact whatever else changed meanwhile
     return {"synced": synced, "failed": failed, "total": total}
+
+
+def _still_wanted(agent: AgentClient, sent: list[tuple[int, str]]) -> list[int]:
+    """Ids of the sent vouchers, (id, username), that are neither disabled nor deleted now. A
+    bulk job that disabled one while it was on its way removed it from RADIUS before this send:
+    remove it again, so a disabled voucher never stays usable."""
+    ids = [pk for pk, _ in sent]
+    wanted = set(
+        Voucher.objects.filter(pk__in=ids)
+        .exclude(status=VoucherStatus.DISABLED)
+        .values_list("pk", flat=True)
+    )
+    late = [username for pk, username in sent if pk not in wanted]
+    if late:
+        radius_users_delete(agent=agent, usernames=late)
+    return [pk for pk in ids if pk in wanted]
 
 
 def batch_sync_failed(job: Job) -> None:
@@ -95,32 +141,12 @@ def batch_sync_failed(job: Job) -> None:
     publish_batch(batch, job=job)
 
 
-def vouchers_remove_run(ctx: JobContext) -> dict[str, int]:
-    server = RadiusServer.objects.get(pk=ctx.params["server_id"])
-    usernames = ctx.params["usernames"]
-    ctx.progress("removing", 10, f"Removing {len(usernames)} user(s) from {server}")
-    removed = 0
-    with agent_client_for(server) as agent:
-        for start in range(0, len(usernames), settings.VOUCHER_SYNC_CHUNK):
-            chunk = usernames[start : start + settings.VOUCHER_SYNC_CHUNK]
-            removed += radius_users_delete(agent=agent, usernames=chunk)
-    return {"removed": removed, "asked": len(usernames)}
-
-
 def vouchers_expire_run(ctx: JobContext) -> dict[str, int]:
-    """Scheduled: expire vouchers past their fixed expiry and remove them from RADIUS."""
+    """Scheduled: expire vouchers past their fixed expiry (accounting's disconnect job, queued
+    with them, ends their sessions and removes them from RADIUS)."""
     from vouchers.services import vouchers_expire_due
 
-    expired = vouchers_expire_due()
-    by_server: dict[int, list[str]] = {}
-    for voucher in Voucher.objects.filter(username__in=expired).select_related("batch"):
-        by_server.setdefault(voucher.batch.radius_server_id, []).append(voucher.username)
-    removed = 0
-    for server_id, names in by_server.items():
-        server = RadiusServer.objects.get(pk=server_id)
-        with agent_client_for(server) as agent:
-            removed += radius_users_delete(agent=agent, usernames=names)
-    return {"expired": len(expired), "removed": removed}
+    return {"expired": len(vouchers_expire_due())}
 
 
 def server_reconcile_run(ctx: JobContext) -> dict[str, int]:

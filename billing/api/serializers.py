@@ -1,30 +1,27 @@
+from django.urls import reverse
 from rest_framework import serializers
 
-from billing.models import Customer, Package, Payment, PaymentCallback, Subscription
+from billing.models import (
+    PACKAGE_FIELDS,
+    PORTAL_FIELDS,
+    Customer,
+    Package,
+    Payment,
+    PaymentCallback,
+    PortalSettings,
+    Subscription,
+)
 
 # What the captive portal may show anyone; operators see the rest too.
-PUBLIC_PACKAGE_FIELDS = [
-    "id",
-    "name",
-    "price",
-    "validity_seconds",
-    "time_limit",
-    "data_limit",
-    "rate_limit",
-    "devices",
-    "service",
-]
+PUBLIC_PACKAGE_FIELDS = ["id", *PACKAGE_FIELDS[: PACKAGE_FIELDS.index("service") + 1]]
 
 
 class PackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
         fields = [
-            *PUBLIC_PACKAGE_FIELDS,
-            "router",
-            "radius_server",
-            "router_profile",
-            "active",
+            "id",
+            *PACKAGE_FIELDS,
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
@@ -127,6 +124,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "status",
             "radius_state",
             "router_state",
+            "used_seconds",
+            "used_octets",
+            "last_session_at",
             "last_error",
             "created_at",
         ]
@@ -149,3 +149,39 @@ class PaymentCallbackSerializer(serializers.ModelSerializer):
             "attempts",
         ]
         read_only_fields = fields
+
+
+class PortalSettingsSerializer(serializers.ModelSerializer):
+    """The portal's look; billing.services.portal_settings_save validates (logo type and size)."""
+
+    logo = serializers.FileField(
+        write_only=True, required=False, help_text="PNG, JPEG, GIF or WebP, up to 200 KB."
+    )
+    remove_logo = serializers.BooleanField(write_only=True, required=False)
+    logo_url = serializers.SerializerMethodField()
+    packages = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Package.objects.all(), required=False
+    )
+
+    # None until the settings are first saved (the defaults answer without a row).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PortalSettings
+        fields = [*PORTAL_FIELDS, "logo", "remove_logo", "logo_url", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def get_logo_url(self, obj: PortalSettings) -> str | None:
+        return reverse("portal-logo") if obj.logo else None
+
+    def to_representation(self, instance: PortalSettings) -> dict:
+        # Before the first save the row is the unsaved defaults, with no packages to read.
+        return super().to_representation(instance) if instance.pk else self._defaults(instance)
+
+    def _defaults(self, instance: PortalSettings) -> dict:
+        return {
+            **{name: getattr(instance, name) for name in PORTAL_FIELDS if name != "packages"},
+            "packages": [],
+            "logo_url": None,
+            "updated_at": None,
+        }

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -12,6 +13,7 @@ from billing.api.serializers import (
     PaymentInitiateSerializer,
     PaymentPublicSerializer,
     PaymentSerializer,
+    PortalSettingsSerializer,
     PublicPackageSerializer,
     SubscriptionSerializer,
 )
@@ -22,7 +24,7 @@ from billing.filtersets import (
     PaymentFilter,
     SubscriptionFilter,
 )
-from billing.models import Package, Payment
+from billing.models import Payment
 from radtik.api import accepted
 from radtik.throttling import PaymentInitiateThrottle, PaymentStatusThrottle
 from tenants.accounts.models import Role
@@ -32,12 +34,7 @@ def _base_url(request) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-class PackageViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PackageViewSet(viewsets.ModelViewSet):
     serializer_class = PackageSerializer
     filterset_class = PackageFilter
     write_role = Role.ADMIN
@@ -50,11 +47,25 @@ class PackageViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
+    def perform_update(self, serializer):
+        serializer.instance = services.package_update(
+            package=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.package_delete(package=instance, actor=self.request.user)
+
     @extend_schema(responses=PublicPackageSerializer(many=True))
-    @action(detail=False, methods=["get"], permission_classes=[AllowAny], authentication_classes=[])
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        pagination_class=None,  # every package on offer, as one list
+    )
     def public(self, request):
         """Packages on offer (public: the captive portal and kiosk apps)."""
-        packages = Package.objects.filter(active=True)
+        packages = selectors.portal_packages()
         return Response(PublicPackageSerializer(packages, many=True).data)
 
 
@@ -153,3 +164,21 @@ class SubscriptionViewSet(
 
     def get_queryset(self):
         return selectors.subscription_list(filters=self.request.query_params)
+
+
+class PortalSettingsView(generics.GenericAPIView):
+    """The captive portal's look: every user reads it, admins change it (PATCH; the logo as a
+    multipart upload, `remove_logo` to drop it)."""
+
+    serializer_class = PortalSettingsSerializer
+    write_role = Role.ADMIN
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get(self, request):
+        return Response(self.get_serializer(selectors.portal_settings()).data)
+
+    def patch(self, request):
+        data = self.get_serializer(selectors.portal_settings(), data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        saved = services.portal_settings_save(actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(saved).data)

@@ -18,7 +18,9 @@ def normalize_phone(raw: str | int) -> str:
         text = text[1:]
     elif text.startswith("00"):
         text = text[2:]  # international dialling prefix, 00254…
-    if not text.isdigit():
+    # ASCII only: str.isdigit() also passes Arabic-Indic or fullwidth digits, which no network
+    # dials and which would be stored as a different "number".
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"phone number may only contain digits, spaces and dashes; {_EXPECTED}")
     if len(text) == 10 and text.startswith("0"):
         text = "254" + text[1:]

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from provisioning.config import LOGIN_METHODS
 from provisioning.models import RouterConfig
 from provisioning.plan import desired_items, render_script
+from provisioning.services import config_as_deployed
 
 
 class HotspotSerializer(serializers.Serializer):
@@ -12,6 +13,14 @@ class HotspotSerializer(serializers.Serializer):
     login_methods = serializers.MultipleChoiceField(choices=LOGIN_METHODS, required=False)
     address_pool = serializers.CharField(required=False, help_text="10.5.50.2-10.5.50.254")
     gateway = serializers.IPAddressField(protocol="IPv4", required=False)
+    prefix = serializers.IntegerField(required=False, help_text="the gateway's prefix length: 24")
+    lease_time = serializers.CharField(required=False, help_text="DHCP lease time: 1h")
+    dns_servers = serializers.ListField(
+        child=serializers.IPAddressField(protocol="IPv4"),
+        required=False,
+        help_text="upstream DNS; empty: the router's own",
+    )
+    wan_interface = serializers.CharField(required=False, help_text="NAT masquerades out of it")
 
 
 class PPPoESerializer(serializers.Serializer):
@@ -20,6 +29,7 @@ class PPPoESerializer(serializers.Serializer):
     service_name = serializers.CharField(required=False)
     pool_range = serializers.CharField(required=False)
     local_address = serializers.IPAddressField(protocol="IPv4", required=False)
+    wan_interface = serializers.CharField(required=False, help_text="NAT masquerades out of it")
 
 
 class RadiusChoiceSerializer(serializers.Serializer):
@@ -54,4 +64,4 @@ class RouterConfigSerializer(serializers.ModelSerializer):
         return config
 
     def get_script(self, obj: RouterConfig) -> str:
-        return render_script(desired_items(obj.config))
+        return render_script(desired_items(config_as_deployed(obj.config)))

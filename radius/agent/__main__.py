@@ -51,8 +51,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--stale-after",
         type=int,
         default=int(os.environ.get("RADIUS_AGENT_STALE_AFTER", 180)),
-        help="close open sessions with no accounting for this many seconds: 3 interim "
-        "intervals (env RADIUS_AGENT_STALE_AFTER; default %(default)s; 0: never)",
+        help="close open sessions with no accounting for this many seconds, 3 interim "
+        "intervals of FreeRADIUS's default; a user whose replies carry its own interval "
+        "(radtik's tenant setting) gets 3 of those (env RADIUS_AGENT_STALE_AFTER; default "
+        "%(default)s; 0: never)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return parser.parse_args(argv)

@@ -8,14 +8,16 @@ import threading
 import time
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from radius.agent import coa
 from radius.agent.attributes import UserRows, user_rows
 from radius.agent.guard import Guard
 from radius.agent.store import Store, StoreUnavailable
+from radius.agent.store.accounting import MAX_PAGE
 
 DEFAULT_MAX_BATCH = 1000
 logger = logging.getLogger("radius.agent")
@@ -38,6 +40,17 @@ class ClientIn(BaseModel):
     # Printable ASCII: what RouterOS's /radius secret and FreeRADIUS's client secret both take.
     secret: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
     shortname: str = Field(default="", max_length=32)
+
+
+class DisconnectIn(BaseModel):
+    """Which session(s) of which NAS to end: every identifier given must match (RFC 5176)."""
+
+    nas: str
+    port: int = Field(default=3799, ge=1, le=65535)
+    username: str = Field(default="", max_length=253)
+    session_id: str = Field(default="", max_length=64)
+    framed_ip: str = ""
+    timeout: float = Field(default=3.0, gt=0, le=30)
 
 
 def _address(text: str) -> str:
@@ -171,13 +184,42 @@ def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) 
     def clients() -> dict[str, list[dict[str, str]]]:
         return {"clients": store.clients()}
 
+    @api.post("/disconnect")
+    def disconnect(body: DisconnectIn) -> dict[str, Any]:
+        """Send the NAS a Disconnect-Request, signed with the secret of its client row; answers
+        whether it acknowledged (ack), refused (nak, with its Error-Cause) or stayed silent."""
+        nas = _address(body.nas)
+        framed_ip = _address(body.framed_ip) if body.framed_ip else ""
+        if not (body.username or body.session_id or framed_ip):
+            raise HTTPException(422, "Name the session: username, session_id or framed_ip")
+        secret = store.client_secret(nas)
+        if secret is None:
+            raise HTTPException(404, f"No RADIUS client at {nas}: its secret is unknown here")
+        reply = coa.disconnect(
+            nas=nas, port=body.port, secret=secret, username=body.username,
+            session_id=body.session_id, framed_ip=framed_ip, timeout=body.timeout,
+        )  # fmt: skip
+        logger.info("disconnect %s on %s:%d: %s", body.username, nas, body.port, reply.result)
+        return {"result": reply.result, "error_cause": reply.error_cause}
+
+    @api.get("/sessions")
+    def sessions(
+        after: int = Query(0, ge=0, description="the previous page's cursor; 0: from the start"),
+        limit: int = Query(1000, ge=1, le=MAX_PAGE),
+    ) -> dict[str, Any]:
+        """Sessions whose accounting changed after the cursor (open and closed), oldest change
+        first: radtik's ingest pages through them and keeps the cursor."""
+        rows, cursor = store.sessions_changed(after=after, limit=limit)
+        return {"sessions": rows, "cursor": cursor, "more": len(rows) == limit}
+
     app.include_router(api)
     return app
 
 
 def stale_sessions_closer(store: Store, *, silent_for: int) -> threading.Thread:
-    """Closes, every minute, sessions silent for `silent_for` s (3 interim intervals): a router
-    that lost power never says so, and its sessions would block Simultaneous-Use."""
+    """Closes, every minute, sessions silent for 3 of their user's accounting intervals, or for
+    `silent_for` s (3 of FreeRADIUS's default) when the user has none: a router that lost power
+    never says so, and its sessions would block Simultaneous-Use."""
 
     def run() -> None:
         while True:

@@ -12,6 +12,8 @@ What it changes in the shipped configuration, and why:
 - routers are RADIUS clients from the agent's nas table (dynamic clients), so a router radtik
   deploys authenticates without anyone editing clients.conf;
 - replies carry Acct-Interim-Interval unless the user's own reply rows set it;
+- accounting keeps the router's NAS-Identifier (radtik_nasidentifier, a column the agent adds);
+- MAC lock (Radtik-Mac-Lock): a user so marked logs in only from its first device;
 - radpostauth never stores the password; EAP (certificates radtik does not use) is left out;
 - Debian 3.2.1's SQLite queries that are wrong are replaced (see SQLITE_FIXES).
 No Django here: this runs on the RADIUS host.
@@ -36,6 +38,8 @@ DICTIONARY = """
 # radtik: data limits across sessions (see sites-enabled/default, radtik_data_limit)
 ATTRIBUTE	Radtik-Max-Total-Octets		3190	integer64
 ATTRIBUTE	Radtik-Total-Octets-Remaining	3191	integer64
+# radtik: only the first device (Calling-Station-Id) may log in (see radtik_mac_lock)
+ATTRIBUTE	Radtik-Mac-Lock			3192	integer
 """
 
 DATA_COUNTER = """
@@ -117,6 +121,48 @@ query = "\\
 \tORDER BY acctstarttime \\
 \tLIMIT 1;"
 """
+# radacct has no column for NAS-Identifier (a MikroTik sends its identity there): the agent adds
+# one, and accounting fills it once per session, after sql wrote the row.
+NAS_IDENTIFIER = """\
+	# radtik: the router's identity, beside its address, for radtik's session list.
+	if (&NAS-Identifier && (&Acct-Status-Type == Start || &Acct-Status-Type == Interim-Update)) {
+		update request {
+			&Tmp-String-9 := "%{sql:UPDATE radacct SET radtik_nasidentifier = '%{NAS-Identifier}' WHERE acctuniqueid = '%{Acct-Unique-Session-Id}' AND radtik_nasidentifier IS NULL}"
+		}
+	}
+"""  # noqa: E501
+# MAC lock: a user with Radtik-Mac-Lock logs in only from the device it was first accepted from,
+# kept in the agent's radtik_mac_lock table (written at the first Access-Accept, so a second
+# device is refused even before the first one's accounting starts).
+MAC_LOCK_CHECK = """\
+	# radtik: MAC lock, the device of the first login only.
+	if (&control:Radtik-Mac-Lock) {
+		if (!&Calling-Station-Id) {
+			update reply {
+				&Reply-Message := "This voucher works only on the device it was first used on"
+			}
+			reject
+		}
+		update control {
+			&Tmp-String-8 := "%{sql:SELECT callingstationid FROM radtik_mac_lock WHERE username = '%{User-Name}'}"
+		}
+		# An unbound user reads "" (the first device binds it in post-auth).
+		if ((&control:Tmp-String-8 != "") && (&control:Tmp-String-8 != "%{Calling-Station-Id}")) {
+			update reply {
+				&Reply-Message := "This voucher works only on the device it was first used on"
+			}
+			reject
+		}
+	}
+"""  # noqa: E501
+MAC_LOCK_BIND = """\
+	# radtik: MAC lock, the first accepted device is the one.
+	if (&control:Radtik-Mac-Lock && &Calling-Station-Id) {
+		update control {
+			&Tmp-String-8 := "%{sql:INSERT INTO radtik_mac_lock (username, callingstationid) SELECT '%{User-Name}', '%{Calling-Station-Id}' WHERE NOT EXISTS (SELECT 1 FROM radtik_mac_lock WHERE username = '%{User-Name}')}"
+		}
+	}
+"""  # noqa: E501
 PASSWORD_IN_POSTAUTH = "'%{%{User-Password}:-%{Chap-Password}}'"
 
 
@@ -288,9 +334,13 @@ def _default_site(text: str, options: ConfigOptions) -> str:
     # so each can shorten what the reply allows.
     text = text.replace(
         "\texpiration\n\tlogintime\n",
-        "\tnoresetcounter\n\texpire_on_login\n\tradtik_data_limit\n\texpiration\n\tlogintime\n",
+        MAC_LOCK_CHECK
+        + "\tnoresetcounter\n\texpire_on_login\n\tradtik_data_limit\n\texpiration\n\tlogintime\n",
     )
     text = text.replace("session {\n#\tradutmp\n", "session {\n\tsql\n#\tradutmp\n")
+    start, end = _section(text, "accounting")
+    body = text[start:end].replace("\t-sql\n", "\t-sql\n" + NAS_IDENTIFIER, 1)
+    text = text[:start] + body + text[end:]
     start, end = _section(text, "post-auth")
     interim = (
         "\t# radtik: interim accounting updates, unless the user's reply rows set them.\n"
@@ -298,7 +348,7 @@ def _default_site(text: str, options: ConfigOptions) -> str:
         f"\t\tupdate reply {{\n\t\t\t&Acct-Interim-Interval := {options.interim_interval}\n"
         "\t\t}\n\t}\n"
     )
-    body = DATA_REPLY + interim + MESSAGE_AUTHENTICATOR + text[start:end]
+    body = DATA_REPLY + MAC_LOCK_BIND + interim + MESSAGE_AUTHENTICATOR + text[start:end]
     body = body.replace(
         "\tPost-Auth-Type REJECT {\n",
         "\tPost-Auth-Type REJECT {\n" + MESSAGE_AUTHENTICATOR.replace("\n\t", "\n\t\t"),

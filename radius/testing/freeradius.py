@@ -14,46 +14,13 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from pyrad.client import Client, Timeout
-from pyrad.dictionary import Dictionary
 from pyrad.packet import AccessAccept, AccessRequest, AccountingResponse
 
 from radius.agent.freeradius import SOURCE, ConfigOptions, write_config
-from radius.testing.agent import free_port, stop_process
+from radius.testing.agent import STARTUP_DEADLINE, free_port, stop_process
+from radius.testing.dictionary import radius_dictionary
 
-DICTIONARIES = Path("/usr/share/freeradius")
 SECRET = b"testing123"  # clients.conf's localhost client, as shipped
-# pyrad reads only a subset of FreeRADIUS's dictionary syntax: the RFC attributes a hotspot
-# answer carries, plus the shipped dictionary.mikrotik (which pyrad reads as is).
-RFC_DICTIONARY = """\
-ATTRIBUTE User-Name 1 string
-ATTRIBUTE User-Password 2 string encrypt=1
-ATTRIBUTE NAS-IP-Address 4 ipaddr
-ATTRIBUTE NAS-Port 5 integer
-ATTRIBUTE Service-Type 6 integer
-ATTRIBUTE Framed-IP-Address 8 ipaddr
-ATTRIBUTE Reply-Message 18 string
-ATTRIBUTE Class 25 octets
-ATTRIBUTE Vendor-Specific 26 octets
-ATTRIBUTE Session-Timeout 27 integer
-ATTRIBUTE Idle-Timeout 28 integer
-ATTRIBUTE Calling-Station-Id 31 string
-ATTRIBUTE NAS-Identifier 32 string
-ATTRIBUTE Acct-Status-Type 40 integer
-ATTRIBUTE Acct-Input-Octets 42 integer
-ATTRIBUTE Acct-Output-Octets 43 integer
-ATTRIBUTE Acct-Session-Id 44 string
-ATTRIBUTE Acct-Session-Time 46 integer
-ATTRIBUTE Acct-Input-Gigawords 52 integer
-ATTRIBUTE Acct-Output-Gigawords 53 integer
-ATTRIBUTE Event-Timestamp 55 date
-ATTRIBUTE Message-Authenticator 80 octets
-ATTRIBUTE Acct-Interim-Interval 85 integer
-VALUE Acct-Status-Type Start 1
-VALUE Acct-Status-Type Stop 2
-VALUE Acct-Status-Type Interim-Update 3
-VALUE Acct-Status-Type Accounting-On 7
-VALUE Acct-Status-Type Accounting-Off 8
-"""
 
 
 class AuthResult(NamedTuple):
@@ -86,9 +53,12 @@ def configure(root: Path, *, db: str, auth_port: int, acct_port: int) -> None:
 class FreeRadius:
     """`freeradius -X -d DIR` reading db; auth() sends one Access-Request."""
 
-    def __init__(self, root: Path, db: str, *, timeout: float = 20, debug: bool = True):
+    def __init__(
+        self, root: Path, db: str, *, timeout: float = STARTUP_DEADLINE, debug: bool = True
+    ):
         """`debug`: -X, one thread and every request in the log (what tests read); False: as
-        in production, threaded, with only its normal log (benchmarks)."""
+        in production, threaded, with only its normal log (benchmarks). Waits until it says it
+        is ready, fails at once if it exits, else after `timeout` s."""
         self.root, self.db = Path(root), db
         self.auth_port, self.acct_port = free_port(), free_port()
         configure(self.root, db=db, auth_port=self.auth_port, acct_port=self.acct_port)
@@ -104,9 +74,7 @@ class FreeRadius:
                 self.stop()
                 raise RuntimeError(f"FreeRADIUS did not start; its output:\n{self.tail()}")
             time.sleep(0.05)
-        dictionary = self.root / "pyrad.dictionary"
-        dictionary.write_text(RFC_DICTIONARY)
-        self._dictionary = Dictionary(str(dictionary), str(DICTIONARIES / "dictionary.mikrotik"))
+        self._dictionary = radius_dictionary()
 
     def auth(
         self,
@@ -161,11 +129,13 @@ class FreeRadius:
         at: float | None = None,
         octets: tuple[int, int] = (0, 0),
         nas: str = "127.0.0.1",
+        **attributes: str | int,
     ) -> None:
         """An Accounting-Request (Start, Interim-Update or Stop) as a NAS would send it, at epoch
         `at` (Event-Timestamp; default now), with `octets` (in, out) moved so far; FreeRADIUS
         writes radacct, which Simultaneous-Use, Max-All-Session, Expire-After and the data limit
-        count. Status "Accounting-On" is a NAS that restarted."""
+        count. Status "Accounting-On" is a NAS that restarted. Extra attributes by pyrad name
+        (Calling_Station_Id="AA:BB:...", Framed_IP_Address=..., NAS_Identifier=...)."""
         client = Client(
             server="127.0.0.1", acctport=self.acct_port, secret=SECRET, dict=self._dictionary
         )
@@ -180,6 +150,7 @@ class FreeRadius:
             Acct_Output_Octets=octets[1] % 2**32,
             Acct_Input_Gigawords=octets[0] // 2**32,
             Acct_Output_Gigawords=octets[1] // 2**32,
+            **attributes,
         )
         if at is not None:
             request["Event-Timestamp"] = int(at)

@@ -11,6 +11,7 @@ class AuditAction(models.TextChoices):
     TENANT_ACTIVATE = "tenant.activate", "Tenant ready"
     TENANT_FAIL = "tenant.fail", "Tenant creation failed"
     TENANT_UPDATE = "tenant.update", "Tenant changed"
+    TENANT_SETTINGS_UPDATE = "tenant.settings", "Account settings changed"
     TENANT_SUSPEND = "tenant.suspend", "Tenant suspended"
     TENANT_REACTIVATE = "tenant.reactivate", "Tenant reactivated"
     USER_CREATE = "user.create", "User created"
@@ -28,10 +29,14 @@ class AuditAction(models.TextChoices):
     ROUTER_SECRETS_TO_RADIUS = "router.secrets_to_radius", "PPP secrets moved to RADIUS"
     ROUTER_CONFIG = "router.config", "Router configuration saved"
     ROUTER_DEPLOY = "router.deploy", "Router deployment started"
+    ROUTER_HEALTH = "router.health", "Router health changed"
+    ROUTER_DELETE = "router.delete", "Router deleted"
     # RADIUS and vouchers
     RADIUS_SERVER_CREATE = "radius_server.create", "RADIUS server added"
     RADIUS_SERVER_UPDATE = "radius_server.update", "RADIUS server changed"
     RADIUS_SERVER_RECONCILE = "radius_server.reconcile", "RADIUS server reconciled"
+    RADIUS_SERVER_DELETE = "radius_server.delete", "RADIUS server deleted"
+    RADIUS_SERVER_TEST = "radius_server.test", "RADIUS server connection test queued"
     VOUCHER_PROFILE_CREATE = "voucher_profile.create", "Voucher profile created"
     VOUCHER_PROFILE_UPDATE = "voucher_profile.update", "Voucher profile changed"
     VOUCHER_PROFILE_DELETE = "voucher_profile.delete", "Voucher profile deleted"
@@ -40,11 +45,16 @@ class AuditAction(models.TextChoices):
     VOUCHER_BATCH_DELETE = "voucher_batch.delete", "Voucher batch deleted"
     VOUCHER_DISABLE = "voucher.disable", "Voucher disabled"
     VOUCHER_DELETE = "voucher.delete", "Voucher deleted"
+    VOUCHER_FIRST_USE = "voucher.first_use", "Voucher used for the first time"
+    VOUCHER_USED_UP = "voucher.used_up", "Voucher used up"
+    VOUCHER_EXPIRE = "voucher.expire", "Voucher expired"
+    SESSION_KICK = "session.kick", "Session disconnected by an operator"
     # billing
     DARAJA_SETTINGS_SAVE = "daraja_settings.save", "M-Pesa settings saved"
     PACKAGE_CREATE = "package.create", "Package created"
     PACKAGE_UPDATE = "package.update", "Package changed"
     PACKAGE_DELETE = "package.delete", "Package deleted"
+    PORTAL_SETTINGS_SAVE = "portal_settings.save", "Portal settings saved"
     PAYMENT_INITIATE = "payment.initiate", "Payment initiated"
     PAYMENT_RESULT_CALLBACK = "payment.result.callback", "Payment result (callback)"
     PAYMENT_RESULT_QUERY = "payment.result.query", "Payment result (STK query)"
@@ -58,7 +68,14 @@ class AuditAction(models.TextChoices):
     SUBSCRIPTION_RECONNECT = "subscription.reconnect", "Subscription reconnected"
     SUBSCRIPTION_UPDATE = "subscription.update", "Subscription changed"
     SUBSCRIPTION_EXPIRE = "subscription.expire", "Subscription expired"
+    SUBSCRIPTION_LIFECYCLE = "subscription.lifecycle", "Subscription moved on after its end"
+    SUBSCRIPTION_RESTORED = "subscription.restored", "Walled subscription restored"
     SUBSCRIPTION_ROUTER_PROVISIONED = (
         "subscription.router_provisioned",
         "Subscription provisioned on the router",
     )
+    # notifications
+    SMS_SETTINGS_SAVE = "sms_settings.save", "SMS settings saved"
+    NOTIFICATION_TEMPLATE_SAVE = "notification_template.save", "Notification template saved"
+    NOTIFICATION_OPT_OUT = "notification.opt_out", "Notification opt-out added"
+    NOTIFICATION_SETTINGS_SAVE = "notification_settings.save", "Notification settings saved"

@@ -9,13 +9,18 @@ from typing import Any
 from radtik.jobs.choices import LogLevel
 from radtik.jobs.models import Job
 from radtik.jobs.selectors import job_is_cancelled
-from radtik.jobs.services import job_log_add, job_progress
+from radtik.jobs.services import job_checkpoint_save, job_log_add, job_progress
 
 logger = logging.getLogger("radtik.jobs")
 
 
 class JobCancelled(Exception):
     """Raised inside a job function when someone cancelled the job."""
+
+
+class JobGiveUp(Exception):
+    """Raised by a job function when another attempt cannot help: the job fails now (its
+    on_failed runs) instead of retrying."""
 
 
 @dataclass
@@ -30,6 +35,15 @@ class JobContext:
     @property
     def attempt(self) -> int:
         return self.job.attempts
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        """What an earlier attempt of this job saved with save_checkpoint ({} if none)."""
+        return (self.job.result or {}).get("checkpoint", {})
+
+    def save_checkpoint(self, **values: Any) -> None:
+        """Record how far this attempt got: the next attempt reads it as `checkpoint`."""
+        job_checkpoint_save(self.job, values)
 
     def progress(self, stage: str, percent: int, message: str = "") -> None:
         """Move the job to `stage` at `percent`, log the line and push it to watchers."""

@@ -26,7 +26,8 @@ def enqueue_for_all_tenants(kind: str) -> None:
     from radtik.jobs.services import job_enqueue
 
     job_kind = get_kind(kind)
-    for schema in tenant_schemas_active():
+    schemas = tenant_schemas_active()
+    for schema in [get_public_schema_name(), *schemas] if job_kind.platform_too else schemas:
         with schema_context(schema):
             if job_kind.enqueue_once and job_live(kind=job_kind) is not None:
                 continue  # the previous run has not finished
@@ -36,6 +37,7 @@ def enqueue_for_all_tenants(kind: str) -> None:
 def redeliver_stuck_jobs() -> int:
     """Every schema, platform included: queued jobs never handed to the cluster go again, swept
     kinds with live jobs get their chain of ticks back if it died, and the minute checks run."""
+    from radtik.jobs.batch import batches_revive
     from radtik.jobs.services import job_redeliver_stuck
     from radtik.jobs.sweep import sweeps_revive
 
@@ -44,6 +46,7 @@ def redeliver_stuck_jobs() -> int:
         with schema_context(schema):
             count += len(job_redeliver_stuck())
             sweeps_revive(schema)
+            batches_revive(schema)
             if schema != get_public_schema_name():
                 for check in _MINUTE_CHECKS:
                     check(schema)

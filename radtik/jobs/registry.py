@@ -7,7 +7,8 @@ plumbing (periodic, sweep, runner) reads the registry and names no app's kinds.
 
 The lanes, from the most common to the most specialised:
 1. The Job runner (radtik.jobs.runner): one django-q2 task per attempt of one Job, retried with
-   the kind's policy. Every kind with a `run` function.
+   the kind's policy. Every kind with a `run` function. A kind that also declares `run_batch`
+   has its first attempts run many at once by one task (radtik.jobs.batch): payments.
 2. The sweep (radtik.jobs.sweep): kinds with many short periodic attempts (probing a thousand
    routers every 10 s) declare a `sweep` instead; one chain of ticks claims every due attempt in
    every schema and runs them as a batch. The Jobs look the same to users.
@@ -47,6 +48,11 @@ class JobKind:
     policy: JobPolicy
     run: JobFunc | None = None  # lane 1: the body of one attempt
     sweep: Sweep | None = None  # lane 2: its sweep runs the attempts instead (no `run`)
+    # Lane 1 batched (radtik.jobs.batch): first attempts run many at once, `run_batch(jobs)`
+    # returning each Job's result or the exception its attempt failed with, in order; retries
+    # run one at a time through `run`.
+    run_batch: Callable[[list[Job]], list[Any]] | None = None
+    batch_size: int = 200
     on_failed: Callable[[Job], None] | None = None  # after the last attempt failed, same commit
     # Which worker cluster runs it: "payments" has workers of its own, so a customer waiting at
     # the portal is never queued behind imports or voucher syncs. "" = the default cluster.
@@ -55,6 +61,8 @@ class JobKind:
     every_minutes: int | None = None
     # A periodic run skips a tenant whose previous Job of this kind is still queued or running.
     enqueue_once: bool = False
+    # A periodic kind that also runs in the public schema, on the platform's own rows.
+    platform_too: bool = False
 
     def __post_init__(self) -> None:
         kind_register(self)
@@ -80,6 +88,10 @@ def kind_register(kind: JobKind) -> None:
         raise ImproperlyConfigured(
             f"Job kind {kind.name!r} needs exactly one of run= (one task per attempt) "
             "or sweep= (attempts run by a sweep)"
+        )
+    if kind.run_batch is not None and kind.run is None:
+        raise ImproperlyConfigured(
+            f"Job kind {kind.name!r}: run_batch= needs run= too (retries run one at a time)"
         )
     if kind.every_minutes is not None and kind.every_minutes < 1:
         raise ImproperlyConfigured(

@@ -1,8 +1,11 @@
 """What the django-q2 worker runs: one attempt of one Job, inside its tenant's schema.
 
-Deliveries carry the attempt number they were sent for. The ORM broker re-delivers a task whose
-worker died (SIGKILL, timeout) once `retry` has passed; we see that as a Job still `running` and
-record the interrupted attempt before running again, so the log says what happened.
+Deliveries carry the attempt number they were sent for. A running attempt holds a lease its
+heartbeat renews (radtik.jobs.lease): when its worker dies (SIGKILL), the lease sweep records the
+interrupted attempt and hands the next one over within seconds. The ORM broker's own redelivery,
+once `retry` has passed, is the net under it: it finds the Job still `running` on the same
+attempt (the sweep did not run) and records the interruption itself, or on a later attempt
+(the sweep did) and is skipped, so the log says what happened either way.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus
-from radtik.jobs.context import JobCancelled, JobContext
+from radtik.jobs.context import JobCancelled, JobContext, JobGiveUp
+from radtik.jobs.lease import heartbeat
 from radtik.jobs.models import Job
 from radtik.jobs.registry import get_kind
 from radtik.jobs.services import (
@@ -24,12 +28,13 @@ from radtik.jobs.services import (
     job_schedule_next_attempt,
     job_succeed,
 )
+from radtik.logs import log_context
 
 logger = logging.getLogger("radtik.jobs")
 
 
 def run_job(schema_name: str, job_id: int, attempt: int) -> str:
-    with schema_context(schema_name):
+    with schema_context(schema_name), log_context(tenant=schema_name, job_id=job_id):
         job = _claim(job_id, attempt, schema_name)
         if job is None:
             return "skipped"
@@ -46,9 +51,12 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
             return None  # its attempts are its sweep's (radtik.jobs.sweep), never a delivery's
         if job.status == JobStatus.QUEUED and attempt != job.attempts + 1:
             return None  # superseded (e.g. the job was retried by hand meanwhile)
-        # Only a redelivery after the worker died can find the job running.
-        if job.status == JobStatus.RUNNING and job_attempt_interrupted(job):
-            return None
+        if job.status == JobStatus.RUNNING:
+            if attempt != job.attempts:
+                return None  # the broker's redelivery of an attempt the lease sweep replaced
+            # The broker hands a task out again only past its timeout: its worker died.
+            if job_attempt_interrupted(job):
+                return None
         job_attempt_start(job)
     return job
 
@@ -69,7 +77,8 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
     assert kind.run is not None  # swept kinds never get past _claim
     context = context or JobContext(job=job, schema_name=schema_name)
     try:
-        result = kind.run(context)
+        with heartbeat(job, schema_name):
+            result = kind.run(context)
     except JobCancelled:
         return "cancelled"
     except Exception as exc:
@@ -80,7 +89,7 @@ def _execute(job: Job, schema_name: str, context: JobContext | None = None) -> s
             job.refresh_from_db()
             if job.status == JobStatus.CANCELLED:
                 return "cancelled"
-            if job.attempts < job.max_attempts:
+            if job.attempts < job.max_attempts and not isinstance(exc, JobGiveUp):
                 delay = kind.policy.delay_after(job.attempts)
                 job_schedule_next_attempt(job, error=error, delay=delay)
                 return "retrying"

@@ -16,6 +16,7 @@ from radtik.audit.services import audit_changes, audit_record
 from radtik.events import publish
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
+from radtik.jobs.lease import lease_end, lease_lapsed, lease_sweep_ensure, worker_name
 from radtik.jobs.models import Job, JobLogLine
 from radtik.jobs.registry import JobKind, get_kind
 from radtik.tenancy import current_tenant_id
@@ -66,7 +67,8 @@ def _deliver(job: Job, *, delay: float) -> None:
 
     The broker's queue is a table of the same database, so its row commits with the job or not
     at all, and no worker sees it before the commit. Swept kinds are handed over after commit
-    instead: their sweep must find the job when it looks.
+    instead: their sweep must find the job when it looks; so are first attempts of batched
+    kinds, to their batch runner.
     """
     schema_name = connection.schema_name
     attempt = job.attempts + 1
@@ -80,6 +82,13 @@ def _deliver(job: Job, *, delay: float) -> None:
 
         # robust: an error in another hook must never keep a committed job from its sweep.
         transaction.on_commit(hand_to_sweep, robust=True)
+        return
+    if kind.run_batch is not None and not delay:
+        from radtik.jobs.batch import batch_wake  # the batch runner claims through this module
+
+        # The Job is the hand-over: a runner claims it from the table once it is committed.
+        transaction.on_commit(lambda: batch_wake(kind, schema_name), robust=True)
+        _mark_delivered(job, attempt)
         return
     policy = kind.policy
     hand_over(
@@ -104,15 +113,21 @@ def _mark_delivered(job: Job, attempt: int) -> None:
 
 
 def job_attempt_start(job: Job) -> None:
-    """Record that the next attempt of `job` (locked by the caller) starts now."""
+    """Record that the next attempt of `job` (locked by the caller) starts now, in this process,
+    holding a lease its heartbeat renews (radtik.jobs.lease)."""
     job.attempts += 1
     job.status = JobStatus.RUNNING
     job.started_at = job.started_at or timezone.now()
-    job.next_attempt_at = None
+    job.next_attempt_at = lease_end()
     job.message = f"Attempt {job.attempts} of {job.max_attempts}"
     job.save()
-    JobLogLine.objects.create(job=job, stage=job.stage, message=f"attempt {job.attempts} started")
+    JobLogLine.objects.create(
+        job=job, stage=job.stage, message=f"attempt {job.attempts} started on {worker_name()}"
+    )
     job_publish(job, "job.started")
+    # Someone must notice the lease lapsing should this worker die (robust: the attempt runs
+    # whatever happens to the sweep's hand-over).
+    transaction.on_commit(lease_sweep_ensure, robust=True)
 
 
 def job_progress(job: Job, *, stage: str, percent: int, message: str = "") -> None:
@@ -123,6 +138,13 @@ def job_progress(job: Job, *, stage: str, percent: int, message: str = "") -> No
     Job.objects.filter(pk=job.pk).update(stage=stage, progress=job.progress, message=job.message)
     job_log_add(job, message or stage, stage=stage, notify=False)
     job_publish(job, "job.progress", line=message or stage)
+
+
+def job_checkpoint_save(job: Job, checkpoint: dict[str, Any]) -> None:
+    """Keep how far a running job got, so its next attempt resumes there (a job whose worker
+    died mid-way). Held in `result` until the job ends with its real result."""
+    job.result = {"checkpoint": checkpoint}
+    Job.objects.filter(pk=job.pk).update(result=job.result)
 
 
 def job_log_add(
@@ -225,6 +247,27 @@ def job_attempt_interrupted(job: Job) -> bool:
     return True
 
 
+def job_attempt_lost(job: Job) -> None:
+    """The lease of `job`'s running attempt (locked by the caller) lapsed: its worker stopped
+    renewing it. Logs the interruption and hands the next attempt over now (or fails the job
+    when that was its last attempt)."""
+    if job_attempt_interrupted(job):
+        return
+    job.status = JobStatus.QUEUED
+    job.next_attempt_at = None
+    job.message = f"Attempt {job.attempts} was interrupted; running it again"
+    job.save(update_fields=["status", "next_attempt_at", "message"])
+    JobLogLine.objects.create(
+        job=job,
+        level=LogLevel.WARNING,
+        stage=job.stage,
+        message=f"attempt {job.attempts} lost its lease (no heartbeat); "
+        f"attempt {job.attempts + 1} handed over",
+    )
+    job_publish(job, "job.retrying", line=job.message, level=LogLevel.WARNING)
+    _deliver(job, delay=0)
+
+
 def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
     """Start the next attempt of up to `limit` due jobs of a swept kind, in one transaction.
 
@@ -237,11 +280,10 @@ def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
     due = Q(status=JobStatus.QUEUED) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    lost = Q(status=JobStatus.RUNNING, next_attempt_at__lte=now)
     with transaction.atomic():
         jobs = list(
             Job.objects.select_for_update(skip_locked=True)
-            .filter(due | lost, kind=kind)
+            .filter(due | lease_lapsed(), kind=kind)
             .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")[:limit]
         )
         claimed: list[Job] = []
@@ -253,7 +295,7 @@ def job_claim_due(*, kind: str, limit: int, lease: float) -> list[Job]:
             job.attempts += 1
             job.status = JobStatus.RUNNING
             job.started_at = job.started_at or now
-            job.next_attempt_at = now + timedelta(seconds=lease)
+            job.next_attempt_at = lease_end(lease)
             job.message = f"Attempt {job.attempts} of {job.max_attempts}"
             claimed.append(job)
             lines.append(JobLogLine(job=job, message=f"attempt {job.attempts} started"))
@@ -374,8 +416,9 @@ def job_payload(job: Job) -> dict[str, Any]:
 def job_publish(
     job: Job, event: str, *, line: str = "", level: str = LogLevel.INFO, list_too: bool = True
 ) -> None:
-    """Push a job change to `job.<id>` (its own page) and, with `list_too`, to `jobs` (every job
-    of the tenant).
+    """Push a job change to `job.<id>` (its own page), to its target's jobs (job_target_topic:
+    the target's page shows a job started after it loaded) and, with `list_too`, to `jobs`
+    (every job of the tenant).
 
     JSON clients read the payload; HTMX pages swap the fragments radtik.jobs.fragments makes of it.
     """
@@ -386,3 +429,13 @@ def job_publish(
     if list_too:
         publish(tenant_id, "jobs", event, payload)
     publish(tenant_id, f"job.{job.pk}", event, payload)
+    if job.target_type:
+        publish(tenant_id, job_target_topic(job.target_type, job.target_id), event, payload)
+
+
+JOB_TARGET_TOPIC_PREFIX = "jobs."
+
+
+def job_target_topic(target_type: str, target_id: Any) -> str:
+    """Where the jobs of one target are told: `jobs.routers.router.7`."""
+    return f"{JOB_TARGET_TOPIC_PREFIX}{target_type}.{target_id}"

@@ -11,6 +11,10 @@ schema has work left the chain ends and the next hand-over starts a new one. A h
 the last tick stale starts a new chain under a new token, and a tick whose token is no longer the
 lease's ends its chain, so there is one chain however they die or race. The minute sweep revives
 chains for jobs nobody hands over, and attempts claimed by a dead tick count as interrupted.
+
+Standing sweeps (sweep_register) run the same chain of ticks without Jobs, for work that never
+ends (router health every 30 s): each tick asks every active tenant's schema for its due items
+with the sweep's own `claim`, and the chain ends only while no schema has anything to watch.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DatabaseError
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import JobStatus
 from radtik.jobs.models import Job
 from radtik.jobs.registry import get_kind, kinds
 from radtik.jobs.services import job_claim_due
+from radtik.logs import log_context
 from radtik.redis_client import redis_client, redis_key
+from tenants.selectors import tenant_schemas_active
 
 logger = logging.getLogger("radtik.jobs")
 
@@ -49,6 +56,10 @@ class Sweep:
     tick_seconds: float  # how often due attempts are looked for
     limit: int  # attempts claimed per schema and tick
     lease: float  # seconds an attempt may take before it counts as interrupted
+    # Standing sweeps only (sweep_register): `claim(limit, lease)` returns the current schema's
+    # due items, held for `lease` s; `watching()` says whether the schema has any item at all.
+    claim: Callable[[int, float], list] | None = None
+    watching: Callable[[], bool] | None = None
 
     @property
     def stale_after(self) -> float:
@@ -56,16 +67,32 @@ class Sweep:
         return STALE_TICKS * self.tick_seconds + 1
 
 
+_STANDING: dict[str, Sweep] = {}
+
+
+def sweep_register(name: str, sweep: Sweep) -> None:
+    """Declare a standing sweep (no Jobs): its chain visits every active tenant's schema."""
+    if sweep.claim is None or sweep.watching is None:
+        raise ValueError(f"Standing sweep {name!r} needs claim= and watching=")
+    if _STANDING.get(name, sweep) is not sweep:
+        raise ValueError(f"Standing sweep {name!r} is declared twice")
+    _STANDING[name] = sweep
+
+
 def _sweep(kind: str) -> Sweep:
+    if kind in _STANDING:
+        return _STANDING[kind]
     sweep = get_kind(kind).sweep
     if sweep is None:
         raise ValueError(f"Job kind {kind!r} is not swept")
     return sweep
 
 
-def sweep_ensure(kind: str, schema_name: str) -> None:
-    """`schema_name` has (or may have) due jobs of `kind`: make sure a chain of ticks runs."""
-    redis_client().sadd(_key(kind, "schemas"), schema_name)
+def sweep_ensure(kind: str, schema_name: str = "") -> None:
+    """`schema_name` has (or may have) due jobs of `kind`: make sure a chain of ticks runs.
+    A standing sweep needs no schema: its ticks visit every active tenant."""
+    if kind not in _STANDING:
+        redis_client().sadd(_key(kind, "schemas"), schema_name)
     lease = redis_client().get(_key(kind, "lease"))
     if lease is None or time.time() - _lease(lease)[1] > _sweep(kind).stale_after:
         _start_chain(kind)
@@ -77,6 +104,11 @@ def sweeps_revive(schema_name: str) -> None:
     for kind in kinds():
         if kind.sweep is not None and _has_live_jobs(kind.name):
             sweep_ensure(kind.name, schema_name)
+    if schema_name == get_public_schema_name():
+        return  # what a standing sweep watches (routers, RADIUS servers) lives in tenants
+    for name, sweep in _STANDING.items():
+        if sweep.watching():  # type: ignore[misc]
+            sweep_ensure(name)
 
 
 def sweep_tick(kind: str, token: str) -> int:
@@ -87,6 +119,9 @@ def sweep_tick(kind: str, token: str) -> int:
     lease = client.get(_key(kind, "lease"))
     if lease is not None and _lease(lease)[0] != token:
         return 0  # a newer chain took over
+    if kind in _STANDING:
+        # No lease: a tick of this chain found nothing to watch and ended it.
+        return 0 if lease is None else _standing_tick(kind, token, sweep)
     schemas = sorted(client.smembers(_key(kind, "schemas")))
     if not schemas:
         client.delete(_key(kind, "lease"))
@@ -98,7 +133,7 @@ def sweep_tick(kind: str, token: str) -> int:
     claimed: dict[str, list[Job]] = {}
     for schema in schemas:
         try:
-            with schema_context(schema):
+            with schema_context(schema), log_context(tenant=schema):
                 jobs = job_claim_due(kind=kind, limit=sweep.limit, lease=sweep.lease)
                 if not jobs:
                     _forget_if_idle(kind, schema)
@@ -111,6 +146,31 @@ def sweep_tick(kind: str, token: str) -> int:
     if claimed:
         sweep.run(claimed)
     return sum(len(jobs) for jobs in claimed.values())
+
+
+def _standing_tick(name: str, token: str, sweep: Sweep) -> int:
+    """A standing sweep's tick: due items of every active tenant (suspended ones are never
+    visited); the chain ends when no schema watches anything (sweep_ensure starts it again)."""
+    assert sweep.claim is not None and sweep.watching is not None
+    _hold_lease(name, token)
+    _schedule_tick(name, token, delay=sweep.tick_seconds)
+    claimed: dict[str, list] = {}
+    watching = False
+    for schema in tenant_schemas_active():
+        try:
+            with schema_context(schema):
+                items = sweep.claim(sweep.limit, sweep.lease)
+                watching = watching or bool(items) or sweep.watching()
+        except DatabaseError:
+            logger.exception("sweep %s: schema %s is unusable; skipping it", name, schema)
+            continue
+        if items:
+            claimed[schema] = items
+    if claimed:
+        sweep.run(claimed)
+    if not watching:
+        redis_client().delete(_key(name, "lease"))  # the next tick finds no lease and stops
+    return sum(len(items) for items in claimed.values())
 
 
 def _has_live_jobs(kind: str) -> bool:
@@ -152,6 +212,7 @@ def _schedule_tick(kind: str, token: str, *, delay: float) -> None:
         timeout=int(sweep.lease * 2),
         delay=delay,
         save=False,
+        queue=settings.SWEEP_QUEUE,
     )
 
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,8 +27,15 @@ def job_list(request):
 
 @role_required(Role.VIEWER)
 def job_page(request, pk: int):
-    job = get_object_or_404(Job, pk=pk)
-    return render(request, "jobs/detail.html", {"job": job, "log": job.log_lines.all()})
+    return job_page_render(request, get_object_or_404(Job, pk=pk))
+
+
+def job_page_render(
+    request: HttpRequest, job: Job, *, shown_once: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
+    """The job page; `shown_once` ({label, value}): a secret its starter sees here only."""
+    context = {"job": job, "log": job.log_lines.all(), "shown_once": shown_once}
+    return render(request, "jobs/detail.html", context, status=status)
 
 
 @require_POST

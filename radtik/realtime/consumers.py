@@ -122,8 +122,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def radtik_event(self, message: dict) -> None:
         if self.html:
-            if html := await fragment_html(message):
-                await self.send(text_data=html)
+            html = await fragment_html(message)
+            for frame in [html] if isinstance(html, str) else html:
+                if frame:
+                    await self.send(text_data=frame)
             return
         await self.send_json(
             {

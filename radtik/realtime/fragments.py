@@ -6,6 +6,9 @@ topic) in a `fragments` module, found like admin.py by autodiscovery, so this pl
 app's events.
 A renderer runs in the event's tenant schema and may read the database: the consumer renders
 each message once per process, whatever the number of its subscribers (fragment_html).
+A renderer may return several fragments, each sent as a frame of its own: htmx parses a frame's
+top-level elements together, so table rows (<tr>), new rows (<tbody> wrappers) and other
+elements each need their own frame.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -34,7 +38,8 @@ class Event:
     payload: dict[str, Any]
 
 
-Renderer = Callable[[Event], str]
+Fragments = str | list[str]
+Renderer = Callable[[Event], Fragments]
 
 # Keys are names or fnmatch patterns ("job.*"): of events, or of the topics they go to.
 _by_event: dict[str, Renderer] = {}
@@ -71,20 +76,23 @@ def _renderer_for(message: dict[str, Any]) -> Renderer | None:
     return _match(_by_event, message["event"]) or _match(_by_topic, message["topic"])
 
 
-def fragment_render(message: dict[str, Any]) -> str:
-    """The fragment of a published message ("" when its event has none), in its schema."""
+def fragment_render(message: dict[str, Any]) -> Fragments:
+    """The fragment(s) of a published message ("" when its event has none), in its schema."""
     render = _renderer_for(message)
     if render is None:
         return ""
     event = Event(topic=message["topic"], event=message["event"], payload=message["payload"])
-    with schema_context(message.get("schema") or get_public_schema_name()):
+    from tenants.selectors import schema_time_zone
+
+    schema = message.get("schema") or get_public_schema_name()
+    with schema_context(schema), timezone.override(schema_time_zone(schema)):
         return render(event)
 
 
-_recent: OrderedDict[str, asyncio.Future[str]] = OrderedDict()
+_recent: OrderedDict[str, asyncio.Future[Fragments]] = OrderedDict()
 
 
-async def fragment_html(message: dict[str, Any]) -> str:
+async def fragment_html(message: dict[str, Any]) -> Fragments:
     """fragment_render, once per message in this process: every html subscriber of the group
     receives its own copy of the message, and the first one's rendering serves them all."""
     key = message.get("id")
@@ -97,7 +105,7 @@ async def fragment_html(message: dict[str, Any]) -> str:
     return await asyncio.shield(_recent[key])
 
 
-async def _render_safely(message: dict[str, Any]) -> str:
+async def _render_safely(message: dict[str, Any]) -> Fragments:
     try:
         return await database_sync_to_async(fragment_render)(message)
     except Exception:

@@ -33,6 +33,7 @@ from routers.routeros.errors import (
     RouterTLSError,
     RouterUnreachable,
 )
+from routers.routeros.tls_pin import pinned_context
 
 API_PORT = 8728
 API_SSL_PORT = 8729
@@ -57,6 +58,7 @@ class Credentials:
     port: int | None = None  # None: 8728, or 8729 with TLS
     use_tls: bool = False
     tls_verify: bool = True  # MikroTik's default certificates are self-signed: opt out knowingly
+    tls_certificate: str = field(default="", repr=False)  # PEM pinned on first contact
     timeout: float = 10.0
 
     @property
@@ -99,7 +101,9 @@ class RouterClient:
     @classmethod
     def connect(cls, credentials: Credentials) -> RouterClient:
         context: ssl.SSLContext | None = None
-        if credentials.use_tls:
+        if credentials.use_tls and credentials.tls_certificate:
+            context = pinned_context(credentials.tls_certificate)
+        elif credentials.use_tls:
             context = ssl.create_default_context()
             if not credentials.tls_verify:
                 context.check_hostname = False
@@ -190,6 +194,11 @@ class RouterClient:
             arguments["proplist"] = ",".join(proplist)
         return self.call(path, "print", queries=query, **arguments)
 
+    def count(self, path: str, /, **query: Any) -> int:
+        """How many items `print` would return (`count-only`: RouterOS sends no rows)."""
+        done = self._run(path, "print", query, {"count_only": ""})[1]
+        return t.parse_int(done.get("ret")) or 0
+
     def add(self, path: str, /, **fields: Any) -> str:
         """Add an item; returns its new `.id` (e.g. '*1A')."""
         return self._run(path, "add", None, fields)[1].get("ret", "")
@@ -231,6 +240,11 @@ class RouterClient:
 
     def interfaces(self) -> list[t.Interface]:
         return [t.Interface.from_row(r) for r in self.print("/interface")]
+
+    def interface_counters(self) -> list[t.InterfaceCounters]:
+        """Byte counters of every interface (what traffic rates are computed from)."""
+        fields = ("name", "type", "running", "disabled", "rx-byte", "tx-byte")
+        return [t.InterfaceCounters.from_row(r) for r in self.print("/interface", proplist=fields)]
 
     def ip_addresses(self) -> list[t.IpAddress]:
         return [t.IpAddress.from_row(r) for r in self.print("/ip/address")]

@@ -138,6 +138,27 @@ class Interface:
 
 
 @dataclass(frozen=True)
+class InterfaceCounters:
+    name: str
+    type: str
+    running: bool
+    disabled: bool
+    rx_byte: int | None  # since the router started; 64-bit on RouterOS 7 (may wrap elsewhere)
+    tx_byte: int | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> InterfaceCounters:
+        return cls(
+            name=row.get("name", ""),
+            type=row.get("type", ""),
+            running=parse_bool(row.get("running")),
+            disabled=parse_bool(row.get("disabled")),
+            rx_byte=parse_int(row.get("rx-byte")),
+            tx_byte=parse_int(row.get("tx-byte")),
+        )
+
+
+@dataclass(frozen=True)
 class IpAddress:
     id: str
     address: str

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from tenants.choices import TenantStatus
 from tenants.models import Tenant
+from tenants.services import SETTINGS_FIELDS
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -40,3 +41,11 @@ class TenantCreateSerializer(serializers.Serializer):
 
 class TenantStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[TenantStatus.ACTIVE, TenantStatus.SUSPENDED])
+
+
+class TenantSettingsSerializer(serializers.ModelSerializer):
+    """The account's settings (tenants.services.SETTINGS_FIELDS); the service validates."""
+
+    class Meta:
+        model = Tenant
+        fields = list(SETTINGS_FIELDS)

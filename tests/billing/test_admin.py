@@ -18,6 +18,7 @@ from radtik.audit.models import AuditEntry
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from routers.models import Router
+from tenants.selectors import schema_time_zone
 from tests.support.admin import run_queued_jobs
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -71,7 +72,10 @@ def hotspot_users(router, name: str) -> list[dict]:
 def change_form(subscription: Subscription, **values) -> dict:
     form = {"status": subscription.status}
     for name in ("starts_at", "ends_at"):
-        moment = timezone.localtime(values.pop(name, getattr(subscription, name)))
+        # The admin reads a typed date in the tenant's time zone, as the operator means it.
+        moment = timezone.localtime(
+            values.pop(name, getattr(subscription, name)), schema_time_zone("alpha")
+        )
         form[f"{name}_0"], form[f"{name}_1"] = f"{moment:%Y-%m-%d}", f"{moment:%H:%M:%S}"
     return {**form, **values}
 

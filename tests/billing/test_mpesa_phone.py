@@ -37,6 +37,9 @@ def test_normalize_phone_accepts_common_kenyan_forms(raw, expected):
         "+1 415 555 0100",
         "07123456ab",
         "2547123456789",
+        "٠٧١٢٣٤٥٦٧٨",  # Arabic-Indic digits
+        "07１2345678",  # one fullwidth digit among ASCII ones
+        "०७१२३४५६७८",  # Devanagari digits
         None,
         True,
         12.5,

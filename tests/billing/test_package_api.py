@@ -46,3 +46,13 @@ def test_admin_creates_a_package(make_user, tenant_client, package_data):
     assert response.status_code == 201, response.content
     with schema_context("alpha"):
         assert Package.objects.get().name == "1 day"
+
+
+def test_a_negative_or_zero_package_price_is_a_field_error(make_user, tenant_client, package_data):
+    admin = tenant_client("alpha", make_user("alpha", "boss", role="admin"))
+    for price in ("-100", "0"):
+        response = admin.post(
+            "/api/packages/", {**package_data, "price": price}, content_type="application/json"
+        )
+        assert response.status_code == 400, response.content
+        assert "price" in response.json()

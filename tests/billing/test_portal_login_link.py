@@ -71,3 +71,22 @@ def test_own_hotspot_login_urls_are_kept(shop, tenant_client, link):
 )
 def test_foreign_login_urls_fall_back_to_the_configured_one(shop, tenant_client, link):
     assert login_url_after_buying(tenant_client, shop, link) == DEFAULT_LOGIN
+
+
+@pytest.mark.parametrize(
+    ("link", "action"),
+    [
+        ("http://10.5.50.1/login", "http://10.5.50.1/login"),
+        ("https://evil.example/c", DEFAULT_LOGIN),
+    ],
+)
+def test_a_voucher_code_is_posted_only_to_an_own_hotspot(shop, tenant_client, link, action):
+    page = tenant_client("alpha").post(
+        "/portal/voucher/",
+        {"code": "HS42QX", "login_url": link, "link_orig": "javascript:alert(1)"},
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'action="{action}" data-auto-login' in text
+    assert 'name="password" value="HS42QX"' in text  # no password typed: the code is both
+    assert "javascript:" not in text  # not a web address: no dst

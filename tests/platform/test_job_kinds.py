@@ -18,6 +18,9 @@ from radtik.jobs.periodic import enqueue_for_all_tenants, ensure_schedules
 from radtik.jobs.policies import JobPolicy
 from radtik.jobs.registry import JobKind, get_kind, kinds
 from radtik.jobs.services import job_enqueue
+from radtik.jobs.tasks import PruneOldData
+from radtik.notifications.tasks import NotificationChecks
+from routers.tasks import RollUpSamples
 from tenants.selectors import tenant_schemas_active
 from tests.support.jobkinds import Flaky
 from vouchers.tasks import ExpireVouchers
@@ -71,6 +74,9 @@ def test_schedules_come_from_the_periodic_declarations(tenants):
         f"periodic:{ExpireVouchers.name}": 5,
         f"periodic:{ReconcilePayments.name}": 1,
         f"periodic:{ExpireSubscriptions.name}": 1,
+        f"periodic:{NotificationChecks.name}": 1,
+        f"periodic:{RollUpSamples.name}": 5,
+        f"periodic:{PruneOldData.name}": 60,
     }
     assert Schedule.objects.filter(name="jobs:redeliver", minutes=1).exists()
 

@@ -142,6 +142,7 @@ LISTS = [
     ("alpha", ["/api/packages/"], factories.package),
     ("alpha", ["/jobs/", "/api/jobs/"], factories.job),
     ("alpha", ["/routers/", "/api/routers/"], factories.router),
+    ("alpha", ["/sessions/", "/sessions/online/", "/api/sessions/"], factories.session),
     ("alpha", ["/api/ip-pools/", "/api/ppp-profiles/", "/api/ppp-secrets/"], None),
     ("public", ["/", "/api/tenants/"], factories.tenant),
 ]
@@ -170,3 +171,19 @@ def test_a_lists_query_count_does_not_grow_with_its_rows(alpha, platform, schema
     few = {path: queries(path) for path in paths}
     add(20)
     assert {path: queries(path) for path in paths} == few
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "started_before=0158-02-13T09:59:50%2B16:51",  # an offset PostgreSQL refuses
+        "started_after=2026-01-01T00:00:00-23:59",
+        "started_after=0001-01-01T00:00:00%2B01:00",  # before year 1 once in UTC
+    ],
+)
+def test_a_time_filter_with_any_offset_answers_without_a_500(make_user, tenant_client, query):
+    client = tenant_client("alpha", make_user("alpha", "watcher"))
+    response = client.get(f"/api/sessions/?{query}")
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert "between the years 1 and 9999" in str(response.json())

@@ -51,9 +51,12 @@ def test_debug_is_off_unless_asked():
     assert run(SHOW_DEBUG, DEBUG="1").stdout.strip() == "True"
 
 
-def test_check_deploy_is_clean_with_production_settings():
+@pytest.mark.parametrize("module", ["radtik.settings", "radtik.settings_production"])
+def test_check_deploy_is_clean_with_production_settings(module):
     out = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_SETTINGS_MODULE=module,
+        BASE_DOMAIN="radtik.example",
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=secrets.token_urlsafe(50),
     )
@@ -134,3 +137,33 @@ def test_make_run_generates_its_keys_once_into_the_data_dir(tmp_path):
     assert set(keys) == {"SECRET_KEY", "FIELD_ENCRYPTION_KEY"}
     assert keys["SECRET_KEY"] != os.environ["SECRET_KEY"] and len(keys["SECRET_KEY"]) >= 50
     assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_module_refuses_embedded_servers_and_debug():
+    production = {"DJANGO_SETTINGS_MODULE": "radtik.settings_production", "BASE_DOMAIN": "x.test"}
+    refused = run(SHOW_DEBUG, **production, REDIS_URL=None)
+    assert refused.returncode != 0 and "REDIS_URL" in refused.stderr
+    assert run(SHOW_DEBUG, **production, DEBUG="1").returncode != 0
+    assert run(SHOW_DEBUG, **production).stdout.strip() == "False"
+
+
+def test_production_defaults_serve_only_the_base_domain_over_tls():
+    """What `check --deploy` looks at, as a deployment gets it (TLS on unless DEBUG), and the
+    hosts: the base domain and its tenants' subdomains, nothing else."""
+    show = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "from django.test import Client; "
+        "answer = Client(HTTP_HOST='evil.example').get('/login/', secure=True); "
+        "foreign = [answer.status_code, 'evil.example' in answer.content.decode()]; "
+        "print(json.dumps({'hosts': s.ALLOWED_HOSTS, 'hsts': s.SECURE_HSTS_SECONDS, "
+        "'session': s.SESSION_COOKIE_SECURE, 'csrf': s.CSRF_COOKIE_SECURE, "
+        "'redirect': s.SECURE_SSL_REDIRECT, 'foreign': foreign}))"
+    )
+    out = run(show, BASE_DOMAIN="radtik.example", ALLOWED_HOSTS=None)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["hosts"] == [".radtik.example", "radtik.example", "127.0.0.1"]
+    assert got["hsts"] >= 31536000 and got["session"] and got["csrf"] and got["redirect"]
+    # DisallowedHost, which django-tenants answers with a bare 404: the host is never looked up
+    # (an allowed unknown host gets "No radtik account is served at <host>").
+    assert got["foreign"] == [404, False]

@@ -146,3 +146,20 @@ def test_commands_apply_the_password_validators():
     with pytest.raises(CommandError, match="entirely numeric"):
         call_command("platform_setup", "--admin-username", "ops", "--admin-password", "12345678")
     assert not Tenant.objects.filter(slug="weak").exists()
+
+
+def test_tenant_created_on_the_system_home_shows_the_admin_password_once(sysadmin_client):
+    response = sysadmin_client.post(
+        "/", {"name": "Delta Spots", "slug": "delta", "admin_username": "boss"}
+    )
+    assert response.status_code == 201, response.content
+    job = Job.objects.get(kind="tenants.create", target_id=str(Tenant.objects.get(slug="delta").pk))
+    page = response.content.decode()
+    assert f"Job #{job.pk}" in page and "Password of boss on delta" in page
+    password = page.split('id="shown-once">')[1].split("<")[0]
+    assert len(password) >= 12 and password not in str(job.params)
+    assert "no-store" in response["Cache-Control"]
+    # Shown once: the job page read again does not carry it, nor does the session.
+    again = sysadmin_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert password not in again and "shown-once" not in again
+    assert password not in str(dict(sysadmin_client.session))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import URLPattern, URLResolver
 
+from accounting.models import Session
 from billing.choices import CallbackOutcome
 from billing.models import (
     Customer,
@@ -21,8 +22,10 @@ from billing.models import (
     PaymentCallback,
     Subscription,
 )
+from radius.models import RadiusServer
 from radtik.jobs.models import Job
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
+from tenants.accounts.models import User
 from tests.support import factories
 from tests.support.isolation import (
     ApiIsolation,
@@ -48,9 +51,15 @@ class TestJobIsolation(ApiIsolation, ChangeIsolation):
     )
 
 
-class TestVoucherProfileIsolation(ApiIsolation):
+class TestVoucherProfileIsolation(TenantIsolation):
     model, make = VoucherProfile, staticmethod(factories.voucher_profile)
     api = "/api/voucher-profiles/"
+    pages = ("/vouchers/profiles/{obj.pk}/",)
+    writes = (
+        ("patch", "/api/voucher-profiles/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/vouchers/profiles/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/vouchers/profiles/{obj.pk}/delete/", {}),
+    )
 
 
 class TestVoucherBatchIsolation(TenantIsolation):
@@ -61,17 +70,33 @@ class TestVoucherBatchIsolation(TenantIsolation):
     writes = (
         ("post", "/api/voucher-batches/{obj.pk}/retry-failed/", {}),
         ("post", "/api/voucher-batches/{obj.pk}/disable/", {}),
+        ("post", "/api/voucher-batches/{obj.pk}/print/", {"layout": "a4"}),
         ("post", "/vouchers/batches/{obj.pk}/retry-failed/", {}),
+        ("post", "/vouchers/batches/{obj.pk}/disable/", {}),
+        ("post", "/vouchers/batches/{obj.pk}/delete/", {}),
+        ("post", "/vouchers/batches/{obj.pk}/selection/", {"action": "disable"}),
+        ("post", "/vouchers/batches/{obj.pk}/print/", {"layout": "a4"}),
     )
+
+
+class TestVoucherPrintFileIsolation(ReadIsolation):
+    """A print job's file is served on its own tenant's domain only."""
+
+    model, make = Job, staticmethod(factories.print_job)
+    pages = ("/vouchers/batches/{obj.target_id}/print-files/{obj.pk}/",)
 
 
 class TestVoucherIsolation(ApiIsolation, ChangeIsolation):
     model, make = Voucher, staticmethod(factories.voucher)
     api = "/api/vouchers/"
-    writes = (("post", "/api/vouchers/{obj.pk}/disable/", {}),)
+    writes = (
+        ("post", "/api/vouchers/{obj.pk}/disable/", {}),
+        ("post", "/vouchers/{obj.pk}/disable/", {}),
+        ("post", "/vouchers/{obj.pk}/delete/", {}),
+    )
 
 
-class TestRouterIsolation(ApiIsolation, ChangeIsolation):
+class TestRouterIsolation(TenantIsolation):
     model, make = Router, staticmethod(factories.router)
     api = "/api/routers/"
     pages = ("/routers/{obj.pk}/",)
@@ -80,8 +105,12 @@ class TestRouterIsolation(ApiIsolation, ChangeIsolation):
         "/api/routers/{obj.pk}/configs/",
         "/api/routers/{obj.pk}/provisioning-status/",
         "/api/routers/{obj.pk}/secrets-to-radius/",
+        "/api/routers/{obj.pk}/samples/",
     )
     writes = (
+        ("patch", "/api/routers/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/routers/{obj.pk}/edit/", {"name": "taken-over"}),
+        ("post", "/routers/{obj.pk}/delete/", {}),
         ("post", "/api/routers/{obj.pk}/rotate-token/", {}),
         ("post", "/api/routers/{obj.pk}/verify-connectivity/", {}),
         ("post", "/api/routers/{obj.pk}/import/", {"what": "pools"}),
@@ -95,6 +124,34 @@ class TestRouterIsolation(ApiIsolation, ChangeIsolation):
         ("post", "/routers/{obj.pk}/discover/", {}),
         ("post", "/routers/{obj.pk}/service-config/", {}),
         ("post", "/routers/{obj.pk}/deploy/", {}),
+        ("post", "/api/routers/{obj.pk}/repair-drift/", {}),
+        ("post", "/routers/{obj.pk}/repair-drift/", {}),
+    )
+
+
+class TestUserIsolation(ApiIsolation, ChangeIsolation):
+    model, make = User, staticmethod(factories.tenant_user)
+    api = "/api/users/"
+    pages = ("/users/{obj.pk}/",)
+    writes = (
+        ("patch", "/api/users/{obj.pk}/", {"role": "admin"}),
+        ("post", "/api/users/{obj.pk}/reset-password/", {}),
+        ("post", "/users/{obj.pk}/role/", {"role": "admin"}),
+        ("post", "/users/{obj.pk}/active/", {"active": "0"}),
+        ("post", "/users/{obj.pk}/password/", {}),
+    )
+
+
+class TestRadiusServerIsolation(TenantIsolation):
+    model, make = RadiusServer, staticmethod(factories.radius_server)
+    api = "/api/radius-servers/"
+    pages = ("/radius/{obj.pk}/",)
+    writes = (
+        ("patch", "/api/radius-servers/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/api/radius-servers/{obj.pk}/test/", {}),
+        ("post", "/radius/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/radius/{obj.pk}/test/", {}),
+        ("post", "/radius/{obj.pk}/delete/", {}),
     )
 
 
@@ -113,9 +170,15 @@ class TestPPPSecretIsolation(ApiIsolation):
     api = "/api/ppp-secrets/"
 
 
-class TestPackageIsolation(ApiIsolation):
+class TestPackageIsolation(TenantIsolation):
     model, make = Package, staticmethod(factories.package)
     api = "/api/packages/"
+    pages = ("/billing/packages/{obj.pk}/",)
+    writes = (
+        ("patch", "/api/packages/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/billing/packages/{obj.pk}/", {"name": "taken-over"}),
+        ("post", "/billing/packages/{obj.pk}/delete/", {}),
+    )
 
 
 class TestPaymentIsolation(ApiIsolation):
@@ -145,6 +208,17 @@ class TestCustomerIsolation(ApiIsolation):
 class TestSubscriptionIsolation(ApiIsolation):
     model, make = Subscription, staticmethod(factories.subscription)
     api = "/api/subscriptions/"
+
+
+class TestSessionIsolation(ApiIsolation, ChangeIsolation):
+    """Beta can't end alpha's session: its kick answers 404."""
+
+    model, make = Session, staticmethod(factories.session)
+    api = "/api/sessions/"
+    writes = (
+        ("post", "/api/sessions/{obj.pk}/kick/", {}),
+        ("post", "/sessions/{obj.pk}/kick/", {}),
+    )
 
 
 class TestDarajaCallbackIsolation(ChangeIsolation):

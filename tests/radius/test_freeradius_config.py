@@ -108,23 +108,35 @@ def test_a_router_reboot_frees_simultaneous_use(radius_agent, freeradius):
     assert radius.auth("DATA5G", "W4TX9CAD").accepted, radius.tail()
 
 
-def test_the_agent_closes_sessions_nobody_updates(radius_agent, freeradius):
-    agent = radius_agent(stale_after=2)
-    agent.call("POST", "/batch", json={"vouchers": [{**USER, "simultaneous_use": 1}]})
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_agent_closes_sessions_silent_for_three_interim_intervals(
+    backend, request, radius_agent, freeradius
+):
+    db = request.getfixturevalue("radius_postgres_url") if backend == "postgresql" else None
+    # 2 s for users without an interval of their own (the shipped default's 3 intervals).
+    agent = radius_agent(db, stale_after=2)
+    users = {"DEFAULT1": None, "EVERY60": 60, "EVERY3600": 3600}
+    vouchers = [{"username": name, "password": "W4TX9CAD", "simultaneous_use": 1,
+                 "interim_interval": interval} for name, interval in users.items()]  # fmt: skip
+    assert agent.call("POST", "/batch", json={"vouchers": vouchers}).json()["synced"] == 3
     radius = freeradius(agent)
-    # A router that lost power never says so: the session's last update is long ago.
-    radius.account("DATA5G", "Start", "powered-off", at=time.time() - 600)
-    with sqlite3.connect(agent.db) as conn:
+    # Routers that lost power never say so: each session's last word was 10 minutes ago.
+    for name in users:
+        radius.account(name, "Start", f"s-{name}", at=time.time() - 600)
 
-        def closed() -> bool:
-            row = conn.execute(
-                "SELECT acctterminatecause FROM radacct WHERE acctsessionid = 'powered-off' "
-                "AND acctstoptime IS NOT NULL"
-            ).fetchone()
-            return row is not None and row[0] == "Stale-Session"
+    def sessions() -> dict[str, dict]:
+        page = agent.call("GET", "/sessions", params={"after": 0}).json()["sessions"]
+        return {s["username"]: s for s in page}
 
-        assert wait_until(closed), agent.tail()
-    assert radius.auth("DATA5G", "W4TX9CAD").accepted, radius.tail()
+    def stale(name: str) -> bool:
+        return sessions()[name]["terminate_cause"] == "Stale-Session"
+
+    # 600 s is over 3 x 60 s (and over 2 s): closed, so the voucher logs in again.
+    assert wait_until(lambda: stale("DEFAULT1") and stale("EVERY60")), agent.tail()
+    assert radius.auth("EVERY60", "W4TX9CAD").accepted, radius.tail()
+    # Under 3 x 3600 s: still online, so Simultaneous-Use still holds.
+    assert sessions()["EVERY3600"]["stop_time"] is None
+    assert not radius.auth("EVERY3600", "W4TX9CAD").accepted
 
 
 def test_a_router_is_a_client_once_radtik_names_it(radius_agent, freeradius):

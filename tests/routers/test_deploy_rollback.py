@@ -60,8 +60,8 @@ def test_failed_deploy_restores_the_items_it_modified(
     assert deploy.status_code == 202
     job = wait_job(deploy.json()["job"]["id"])
     assert job.status == "failed"
-    assert "step 9 of 9 (update /ppp/aaa) failed" in job.error, job.error
-    assert "8 earlier step(s) undone" in job.error
+    assert "step 33 of 33 (update /ppp/aaa) failed" in job.error, job.error
+    assert "32 earlier step(s) undone" in job.error
     assert sim.state.snapshot() == before
     (pool,) = sim.state.find("/ip/pool", name="radtik-hs-pool")
     assert pool["ranges"] == "10.9.9.2-10.9.9.50"

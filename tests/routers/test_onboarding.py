@@ -96,6 +96,7 @@ def service_config(server_id: int) -> dict:
             "login_methods": ["http-chap", "mac"],
             "address_pool": "10.5.50.2-10.5.50.254",
             "gateway": "10.5.50.1",
+            "wan_interface": "ether1",
         },
         "pppoe": {
             "enabled": True,
@@ -160,6 +161,8 @@ def test_five_stages_end_to_end(
     interfaces = client.get(f"/api/routers/{router_id}/interfaces/").json()
     names = {i["name"] for i in interfaces["interfaces"]}
     assert {"ether1", "ether10", "bridge1"} <= names and interfaces["stale"] is False
+    listed = [i["name"] for i in interfaces["interfaces"] if i["name"].startswith("ether")]
+    assert listed.index("ether2") < listed.index("ether10")  # natural order, not ether1, ether10
 
     config = client.post(
         f"/api/routers/{router_id}/generate-service-config/",
@@ -169,7 +172,8 @@ def test_five_stages_end_to_end(
     assert config.status_code == 201, config.content
     body = config.json()
     assert body["version"] == 1 and "S3cret" not in json.dumps(body)
-    assert '/ip hotspot add name="radtik-hs-ether2" interface="ether2"' in body["script"]
+    # Two customer ports: one bridge carries the hotspot, its gateway and its DHCP server.
+    assert '/ip hotspot add name="radtik-hs" interface="radtik-hs-bridge"' in body["script"]
 
     job, events = deploy_and_watch(daphne_server, admin, client, router_id)
     assert job.status == "succeeded", job.error
@@ -186,7 +190,9 @@ def test_five_stages_end_to_end(
     ]
     state = sim.state
     assert {p["name"] for p in state.rows("/ip/pool")} >= {"radtik-hs-pool", "radtik-pppoe-pool"}
-    assert {h["interface"] for h in state.rows("/ip/hotspot")} == {"ether2", "ether3"}
+    assert {h["interface"] for h in state.rows("/ip/hotspot")} == {"radtik-hs-bridge"}
+    ports = state.find("/interface/bridge/port", bridge="radtik-hs-bridge")
+    assert {p["interface"] for p in ports} == {"ether2", "ether3"}
     assert state.find("/ip/hotspot/profile", name="radtik-hs")
     assert state.find("/ppp/profile", name="radtik-pppoe")
     assert [s["interface"] for s in state.rows("/interface/pppoe-server/server")] == ["ether4"]
@@ -217,11 +223,11 @@ def test_fault_midway_rolls_back_and_retry_succeeds(
         content_type="application/json",
     )
     before = sim.state.snapshot()
-    sim.faults.trap_on["/ppp/profile/add"] = None  # step 6: after both pools and the hotspot
+    sim.faults.trap_on["/ppp/profile/add"] = None  # step 15: after the hotspot and the PPPoE pool
     job, _ = deploy_and_watch(daphne_server, admin, client, router_id)
     assert job.status == "failed"
-    assert "step 6 of 9 (create /ppp/profile name=radtik-pppoe) failed" in job.error
-    assert "5 earlier step(s) undone" in job.error
+    assert "step 21 of 33 (create /ppp/profile name=radtik-pppoe) failed" in job.error
+    assert "20 earlier step(s) undone" in job.error
     assert sim.state.snapshot() == before
     router = wait_status(router_id, {"failed"}, 1)
     assert "/ppp/profile" in router.last_error

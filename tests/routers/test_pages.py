@@ -82,7 +82,8 @@ def test_add_router_shows_script_and_token_once(tenants, client_as):
     ("name", "message"),
     [
         ('a";/system reset', "Use letters, digits"),
-        ("hq-1", "Router with this Name already exists."),
+        ("hq-1", "A router with this name already exists"),
+        ("HQ-1", "A router with this name already exists"),
         ("", "This field is required."),
     ],
 )
@@ -177,16 +178,17 @@ def test_saved_configuration_shows_its_version_and_script(router, client_as):
             "hotspot-login_methods": ["http-chap", "mac"],
             "hotspot-address_pool": "10.5.50.2-10.5.50.254",
             "hotspot-gateway": "10.5.50.1",
+            "hotspot-wan_interface": "ether1",
             "radius-enabled": "on",
             "radius-server_id": str(server.pk),
             "radius-secret": "a-long-shared-secret",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()[-1500:]
     body = admin.get(response["Location"]).content.decode()
     assert "Saved configuration version 1." in body
     assert "Saved configuration: version 1" in body
-    assert "/ip hotspot add name=" in body and "radtik-hs-wlan1" in body
+    assert "/ip hotspot add name=" in body and "radtik-hs-bridge" in body  # two ports, one bridge
     assert "a-long-shared-secret" not in body and "********" in body
     # The form shows the saved choices again.
     assert re.search(r'<option value="wlan1" selected>', body)
@@ -207,7 +209,8 @@ def test_pages_subscribe_to_their_topics_without_polling(router, client_as):
     assert 'ws-connect="/ws/?format=html&topics=routers"' in listing
     body = viewer.get(f"/routers/{router.router.pk}/").content.decode()
     pk, probe = router.router.pk, router.probe_job.pk
-    assert f'ws-connect="/ws/?format=html&topics=router.{pk},job.{probe}"' in body
+    topics = f"router.{pk},jobs.routers.router.{pk}"  # its jobs, shown and started later
+    assert f'ws-connect="/ws/?format=html&topics={topics}"' in body
     assert f'id="job-{probe}-status"' in body
     for page in (listing, body):
         assert "hx-trigger" not in page and "hx-get" not in page and "setInterval" not in page
@@ -274,7 +277,7 @@ def test_import_panel_shows_job_progress_log_and_results(router, client_as):
         )
         JobLogLine.objects.create(job=job, message="completed import from hq-1")
     body = client_as("operator").get(f"/routers/{router.router.pk}/").content.decode()
-    assert f"job.{job.pk}" in body  # subscribed: live progress
+    assert f"jobs.routers.router.{router.router.pk}" in body  # subscribed: live progress
     assert f'id="job-{job.pk}-log"' in body and "completed import from hq-1" in body
     assert "<td>4997</td>" in body and "bad-user: no name" in body
     assert 'value="pools"' in body and 'value="all"' in body
@@ -292,7 +295,8 @@ def test_import_button_queues_a_job_or_says_why_not(router, client_as):
         job = Job.objects.get(kind=ImportFromRouter.name)
     assert job.params == {"router_id": router.router.pk, "what": "secrets"}
     assert f"Import of secrets queued (job #{job.pk})" in response.content.decode()
-    assert f',job.{job.pk}"' in response.content.decode()  # the page now watches it
+    body = response.content.decode()  # the page shows it in its slot, watching the router's jobs
+    assert f'id="job-{job.pk}-status"' in body and f"jobs.routers.router.{router.router.pk}" in body
 
 
 def test_admin_never_shows_router_or_secret_passwords(router, make_user, tenant_client):
@@ -309,6 +313,7 @@ def test_admin_never_shows_router_or_secret_passwords(router, make_user, tenant_
                     "interfaces": ["ether2"],
                     "address_pool": "10.5.50.2-10.5.50.254",
                     "gateway": "10.5.50.1",
+                    "wan_interface": "ether1",
                 }
             },
         )

@@ -51,7 +51,10 @@ def test_create_returns_script_and_token_once(admin_client, django_capture_on_co
 def test_tls_router_enables_api_ssl(admin_client):
     body = create(admin_client, name="edge", use_tls=True).json()
     assert body["router"]["api_port"] == 8729
-    assert body["bootstrap_script"].endswith("/ip service enable api-ssl")
+    # With TLS the router gets a certificate for api-ssl, pinned by radtik on first contact.
+    assert body["bootstrap_script"].endswith(
+        "/ip service set api-ssl certificate=radtik-api disabled=no"
+    )
 
 
 def test_rotate_token_gives_a_new_script(admin_client):

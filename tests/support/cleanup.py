@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import time
+
+from django.db import OperationalError, connection, transaction
 from django_tenants.utils import get_public_schema_name
 
 KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
@@ -25,17 +27,32 @@ def truncate_test_data(*, keep_tenants: set[str]) -> None:
         for tenant in extra:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
     extra.delete()
+    forget_sweeps()  # no new ticks start on the rows about to go
     with connection.cursor() as cursor:
         for schema in [public, *sorted(keep_tenants)]:
             keep = PUBLIC_KEEP if schema == public else KEEP_TABLES
             tables = [f'"{schema}"."{t}"' for t in _tables(schema) if t not in keep]
             if tables:
-                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                _truncate(cursor, tables)
         cursor.execute(
             "DELETE FROM public.tenants_domain WHERE tenant_id NOT IN "
             "(SELECT id FROM public.tenants_tenant)"
         )
     forget_sweeps()
+
+
+def _truncate(cursor, tables: list[str]) -> None:
+    """A tick still running in a worker (router health) may hold row locks the TRUNCATE waits
+    for while it waits for ours: PostgreSQL then cancels one of the two. Try again."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 def forget_sweeps() -> None:

@@ -8,6 +8,7 @@ from itertools import count
 
 from django.utils import timezone
 
+from accounting.models import Session
 from billing.models import (
     Customer,
     DarajaSettings,
@@ -19,6 +20,7 @@ from billing.models import (
 from radius.models import RadiusServer
 from radtik.jobs.models import Job
 from routers.models import IPPool, PPPProfile, PPPSecret, Router
+from tenants.accounts.models import User
 from tenants.models import Domain, Tenant
 from vouchers.models import Voucher, VoucherBatch, VoucherProfile
 
@@ -65,11 +67,43 @@ def voucher() -> Voucher:
     return Voucher.objects.create(batch=batch, username=f"V{_n()}", password="secret")
 
 
+def tenant_user() -> User:
+    return User.objects.create_user(username=f"user-{_n()}", password=None, role="viewer")
+
+
 def router() -> Router:
     n = _n()
-    return Router.objects.create(
-        name=f"r{n}", host="192.0.2.1", api_username="admin", api_password="admin"
+    return Router.objects.create(  # one router per address and port: each its own address
+        name=f"r{n}",
+        host=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+        api_username="admin",
+        api_password="admin",
     )
+
+
+def session(*, server=None, router_=None, open_: bool = True, **fields) -> Session:
+    """An accounting session as ingest writes it (started a minute ago; closed now if not open)."""
+    n = _n()
+    now = timezone.now()
+    fields = {
+        "radius_server": server or radius_server(),
+        "radacct_id": n,
+        "change": n,
+        "username": f"U{n}",
+        "session_id": f"s-{n}",
+        "service": "hotspot",
+        "router": router_,
+        "mac_address": f"AA:BB:CC:00:{n // 256 % 256:02X}:{n % 256:02X}",
+        "framed_ip_address": f"10.5.{n // 256 % 256}.{n % 256}",
+        "started_at": now - timedelta(minutes=1),
+        "updated_at": now,
+        "stopped_at": None if open_ else now,
+        "is_open": open_,
+        "session_time": 60,
+        "ingested_at": now,
+        **fields,
+    }
+    return Session.objects.create(**fields)
 
 
 def ip_pool() -> IPPool:
@@ -114,6 +148,25 @@ def subscription(*, package_=None) -> Subscription:
 
 def job(*, status: str = "failed") -> Job:
     return Job.objects.create(kind="test.always_fails", status=status, error="boom")
+
+
+def print_job() -> Job:
+    """A finished print job of a new batch, with its file written."""
+    from django.db import connection
+
+    from vouchers.printing import print_file_path
+
+    batch = voucher_batch(vouchers=1)
+    made = Job.objects.create(
+        kind="vouchers.print",
+        status="succeeded",
+        target_type="vouchers.voucherbatch",
+        target_id=str(batch.pk),
+    )
+    path = print_file_path(connection.schema_name, made.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("<p>sheet</p>", encoding="utf-8")
+    return made
 
 
 def payment_callback(*, outcome: str = "unknown") -> PaymentCallback:

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -30,6 +32,7 @@ def test_database_url() -> str:
 
 def process_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for a browser test's own thread only
     env.update(
         DATABASE_URL=test_database_url(),
         RADTIK_EXTRA_TASK_MODULES="tests.support.jobkinds",
@@ -61,6 +64,12 @@ class Process:
 
         return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as a host losing power would: nothing cleans up."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -75,12 +84,34 @@ class Process:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_qcluster(tmp_dir: Path, queue: str = "") -> Process:
-    env = process_env(Q_CLUSTER_NAME=queue) if queue else process_env()
-    proc = Process([sys.executable, "manage.py", "qcluster"], tmp_dir / f"qcluster{queue}.log", env)
+# Every qcluster a test started, so a test that brings its own worker hosts can pause the rest.
+STARTED_CLUSTERS: list[Process] = []
+
+
+@contextmanager
+def other_clusters_paused(mine: list[Process]) -> Iterator[None]:
+    """SIGSTOP every running qcluster not in `mine` (the session's clusters would take the
+    test's tasks from the same ORM broker), SIGCONT them after. A task one of them had taken is
+    handed out again after the broker's `retry`, as from a dead worker."""
+    paused = [p for p in STARTED_CLUSTERS if p not in mine and p.proc.poll() is None]
+    for proc in paused:
+        os.killpg(proc.proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for proc in paused:
+            if proc.proc.poll() is None:
+                os.killpg(proc.proc.pid, signal.SIGCONT)
+
+
+def start_qcluster(tmp_dir: Path, queue: str = "", **extra_env: str) -> Process:
+    env = process_env(**extra_env, **({"Q_CLUSTER_NAME": queue} if queue else {}))
+    name = f"qcluster{queue}" + (f"-{time.monotonic_ns()}" if extra_env else "")
+    proc = Process([sys.executable, "manage.py", "qcluster"], tmp_dir / f"{name}.log", env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if "running" in proc.log_path.read_text(errors="replace"):
+            STARTED_CLUSTERS.append(proc)
             return proc
         if proc.proc.poll() is not None:
             break
@@ -89,7 +120,7 @@ def start_qcluster(tmp_dir: Path, queue: str = "") -> Process:
     raise RuntimeError(f"qcluster did not start:\n{proc.tail()}")
 
 
-def start_daphne(tmp_dir: Path) -> tuple[Process, int]:
+def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
     port = free_port()
     proc = Process(
         [
@@ -103,8 +134,8 @@ def start_daphne(tmp_dir: Path) -> tuple[Process, int]:
             "-p",
             str(port),
         ],
-        tmp_dir / "daphne.log",
-        process_env(),
+        tmp_dir / (f"daphne-{port}.log" if extra_env else "daphne.log"),
+        process_env(**extra_env),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -117,3 +148,28 @@ def start_daphne(tmp_dir: Path) -> tuple[Process, int]:
             time.sleep(0.2)
     proc.stop()
     raise RuntimeError(f"daphne did not start:\n{proc.tail()}")
+
+
+def start_redis(tmp_dir: Path) -> tuple[Process, str]:
+    """A throwaway redis-server on a free port (never the machine's: tests may stop this one)."""
+    port = free_port()
+    proc = Process(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_dir)],
+        tmp_dir / f"redis-{port}.log",
+        dict(os.environ),
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url).ping()
+            return proc, url
+        except redis.ConnectionError:
+            if proc.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.stop()
+    raise RuntimeError(f"redis-server did not start:\n{proc.tail()}")

@@ -4,7 +4,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from radius.services import radius_server_create
-from vouchers.choices import CODE_ALPHABET
+from vouchers.choices import CODE_ALPHABET, MAX_BATCH
 from vouchers.models import Voucher, VoucherBatch
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_generation_skips_codes_already_taken(alpha_admin, server, profile_id, m
     ("payload", "field"),
     [
         ({"count": 0}, "count"),
-        ({"count": 100_001}, "count"),
+        ({"count": MAX_BATCH + 1}, "count"),
         ({"count": 10, "prefix": "bad prefix!"}, "prefix"),
         ({"count": 10, "code_length": 3}, "code_length"),
         ({"count": 10, "profile": 999999}, "profile"),
@@ -158,4 +158,23 @@ def test_sheet_shows_codes_and_qr(alpha_admin, tenant_client, server, profile_id
     assert sheet.status_code == 200
     html = sheet.content.decode()
     assert voucher.username in html and voucher.password in html and "<svg" in html
-    assert "KES 20.00" in html
+    assert "KES 20" in html and "KES 20.00" not in html  # whole prices print without cents
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "text"),
+    [
+        ("price", "-5.00", "greater than or equal to 0"),
+        ("expires_at", "0077-10-16T16:35:56Z", "from the year 2000"),
+    ],
+)
+def test_a_negative_price_or_an_expiry_before_2000_is_a_field_error(
+    alpha_admin, tenant_client, field, value, text
+):
+    body = {"name": "bad", "time_limit": 3600, "validity_mode": "fixed", field: value}
+    body.setdefault("expires_at", "2030-01-01T00:00:00Z")
+    response = tenant_client("alpha", alpha_admin).post(
+        "/api/voucher-profiles/", body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert text in " ".join(response.json()[field])

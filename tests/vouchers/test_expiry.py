@@ -1,4 +1,5 @@
-"""Expired vouchers leave RADIUS: the scheduled job marks them expired and deletes them."""
+"""Expired vouchers leave RADIUS: the scheduled job expires each (audited, VoucherExpired) and
+the accounting.disconnect job queued with them deletes them from RADIUS."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounting.tasks import DisconnectSessions
 from radius.services import radius_server_create
+from radtik.audit.models import AuditEntry
 from radtik.jobs.context import JobContext
+from radtik.jobs.models import Job
 from radtik.jobs.registry import JobKind
 from radtik.jobs.runner import run_in_foreground
 from radtik.jobs.services import job_enqueue
@@ -54,12 +58,19 @@ def test_expired_vouchers_are_removed_from_radius(radius_agent, tenants):
 
         soon.expires_at = timezone.now() - timedelta(minutes=1)
         soon.save()
-        result = run_here(ExpireVouchers).result
-        assert result == {"expired": 3, "removed": 3}
+        assert run_here(ExpireVouchers).result == {"expired": 3}
         assert set(Voucher.objects.filter(batch=short).values_list("status", flat=True)) == {
             "expired"
         }
+        assert AuditEntry.objects.filter(action="voucher.expire").count() == 3
+        # One job ends their sessions and removes them, however many expired together.
+        (job,) = Job.objects.filter(kind=DisconnectSessions.name)
+        assert sorted(job.params["remove"][str(server.pk)]) == sorted(names)
+        assert run_in_foreground(job, JobContext(job=job, schema_name="alpha")) == "succeeded"
+        # Gone from the agent (below), whichever run removed them: the suite's cluster may have
+        # taken the job first, leaving this run nothing to remove.
     assert all(agent.call("GET", f"/users/{n}").status_code == 404 for n in names)
     assert all(agent.call("GET", f"/users/{n}").status_code == 200 for n in kept)
     with schema_context("alpha"):
-        assert run_here(ExpireVouchers).result == {"expired": 0, "removed": 0}
+        assert run_here(ExpireVouchers).result == {"expired": 0}
+        assert Job.objects.filter(kind=DisconnectSessions.name).count() == 1

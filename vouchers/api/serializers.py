@@ -1,27 +1,17 @@
 from rest_framework import serializers
 
 from radius.models import RadiusServer
+from radtik.api import NameOrIdField
 from vouchers.choices import MAX_BATCH
-from vouchers.models import Voucher, VoucherBatch, VoucherProfile
+from vouchers.models import PROFILE_FIELDS, Voucher, VoucherBatch, VoucherProfile
 from vouchers.selectors import batch_counts
+from vouchers.sheets import DEFAULT_LOGIN_URL, LAYOUTS
 
 
 class VoucherProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = VoucherProfile
-        fields = [
-            "id",
-            "name",
-            "time_limit",
-            "validity_mode",
-            "validity_seconds",
-            "expires_at",
-            "data_limit",
-            "rate_limit",
-            "simultaneous_use",
-            "price",
-            "created_at",
-        ]
+        fields = ["id", *PROFILE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
@@ -51,10 +41,8 @@ class VoucherBatchSerializer(serializers.ModelSerializer):
 
 
 class VoucherBatchCreateSerializer(serializers.Serializer):
-    profile = serializers.PrimaryKeyRelatedField(queryset=VoucherProfile.objects.all())
-    radius_server = serializers.PrimaryKeyRelatedField(
-        queryset=RadiusServer.objects.filter(active=True)
-    )
+    profile = NameOrIdField(queryset=VoucherProfile.objects.all())
+    radius_server = NameOrIdField(queryset=RadiusServer.objects.filter(active=True))
     count = serializers.IntegerField(min_value=1, max_value=MAX_BATCH)
     prefix = serializers.RegexField(r"^[A-Za-z0-9]{0,10}$", required=False, default="")
     code_length = serializers.IntegerField(min_value=6, max_value=16, default=8)
@@ -75,6 +63,28 @@ class VoucherSerializer(serializers.ModelSerializer):
             "radius_synced_at",
             "radius_sync_error",
             "sync_attempts",
+            "first_used_at",
+            "expires_at",
+            "used_seconds",
+            "used_octets",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class VoucherSelectionSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # a bigint id
+        min_length=1,
+        max_length=MAX_BATCH,
+    )
+
+
+class SheetPrintSerializer(serializers.Serializer):
+    """What a print file of a whole batch looks like (the page's Print file form)."""
+
+    layout = serializers.ChoiceField(choices=list(LAYOUTS), default="a4")
+    qr = serializers.BooleanField(default=True, help_text="A QR code of the login link per card.")
+    login_url = serializers.URLField(
+        required=False, default=DEFAULT_LOGIN_URL, help_text="The hotspot's login address."
+    )

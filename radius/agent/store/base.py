@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from radius.agent.attributes import UserRows
+from radius.agent.store import accounting
 
 VENDORED_DIR = Path(__file__).resolve().parent.parent / "schema"
 SHIPPED_DIR = Path("/etc/freeradius/3.0/mods-config/sql/main")
@@ -20,6 +21,16 @@ OWNER_TABLE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {OWNER_TABLE} "
     "(username varchar(64) PRIMARY KEY, owner varchar(200) NOT NULL)"
 )
+# MAC lock: the device (Calling-Station-Id) a locked user was first accepted from. FreeRADIUS
+# writes it (post-auth) and checks it (authorize), see radius.agent.freeradius MAC_LOCK; it is
+# not one of the user's rows, so rewriting a user (a resync, a renewal) keeps the device.
+MAC_LOCK_TABLE = "radtik_mac_lock"
+MAC_LOCK_TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {MAC_LOCK_TABLE} "
+    "(username varchar(64) PRIMARY KEY, callingstationid varchar(50) NOT NULL)"
+)
+# A session is stale after this many of its accounting intervals without an update.
+STALE_INTERVALS = 3
 USER_TABLES = ("radcheck", "radreply", "radusergroup", OWNER_TABLE)
 UserView = dict[str, Any]
 
@@ -129,6 +140,8 @@ class Store(ABC):
                 kept = [name for name, owner in held if owner.split(":", 1)[0] != scope]
                 others = set(kept)
                 usernames = [name for name in usernames if name not in others]
+            for name in usernames:  # a removed user's device is free again
+                cur.execute(f"DELETE FROM {MAC_LOCK_TABLE} WHERE username = {self.mark}", [name])
             return len(self.delete_rows(cur, usernames)), kept
 
     def users(self, usernames: list[str]) -> dict[str, UserView]:
@@ -167,6 +180,14 @@ class Store(ABC):
             cur.execute(f"DELETE FROM nas WHERE nasname = {self.mark}", [address])
             return cur.rowcount > 0
 
+    def client_secret(self, address: str) -> str | None:
+        """The secret the router at `address` shares with this server (for Disconnect-Requests
+        sent to it); None when it is no client."""
+        with self.transaction() as cur:
+            cur.execute(f"SELECT secret FROM nas WHERE nasname = {self.mark}", [address])
+            row = cur.fetchone()
+            return row[0] if row else None
+
     def clients(self) -> list[dict[str, str]]:
         """The clients, without their secrets."""
         with self.transaction() as cur:
@@ -176,25 +197,51 @@ class Store(ABC):
     # Sessions a NAS never closed (it lost power, or its Accounting-On never came).
 
     @abstractmethod
-    def _before(self, seconds: int) -> str:
-        """SQL for the moment `seconds` ago, comparable with radacct's times."""
+    def _before(self, seconds: str) -> str:
+        """SQL for the moment `seconds` (an SQL expression) ago, comparable with radacct's
+        times."""
 
     @abstractmethod
     def _now(self) -> str:
         """SQL for now, as radacct stores times."""
 
     def sessions_close_stale(self, *, silent_for: int) -> int:
-        """Close open sessions with no accounting for `silent_for` seconds; how many.
+        """Close open sessions silent for STALE_INTERVALS of their user's accounting interval
+        (the Acct-Interim-Interval of its reply rows), or for `silent_for` seconds when the
+        user has none (FreeRADIUS's configured default then applies); how many.
 
-        They would block Simultaneous-Use forever. Stopped at their last update."""
+        They would block Simultaneous-Use forever. Stopped at their last update. Open sessions
+        are few (the partial index on them), so the per-row window costs little."""
+        window = (
+            f"COALESCE((SELECT {STALE_INTERVALS} * CAST(radreply.value AS INTEGER) FROM radreply "
+            "WHERE radreply.username = radacct.username "
+            f"AND radreply.attribute = 'Acct-Interim-Interval' LIMIT 1), {int(silent_for)})"
+        )
         with self.transaction() as cur:
             cur.execute(
                 "UPDATE radacct SET acctstoptime = COALESCE(acctupdatetime, acctstarttime, "
                 f"{self._now()}), acctterminatecause = 'Stale-Session' "
                 "WHERE acctstoptime IS NULL "
-                f"AND COALESCE(acctupdatetime, acctstarttime) < {self._before(silent_for)}"
+                f"AND COALESCE(acctupdatetime, acctstarttime) < {self._before(window)}"
             )
             return cur.rowcount
+
+    # Accounting read back by radtik (radius.agent.store.accounting).
+
+    @abstractmethod
+    def _select(self, sql: str, params: list[Any]) -> list[tuple]:
+        """One read, without taking a write lock."""
+
+    def sessions_changed(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Sessions (open and closed) whose radacct row changed after change number `after`,
+        oldest change first, at most `limit`; and the cursor to ask from next."""
+        rows = self._select(
+            f"SELECT {accounting.COLUMNS} FROM radacct WHERE {accounting.SEQ_COLUMN} > {self.mark} "
+            f"ORDER BY {accounting.SEQ_COLUMN} LIMIT {self.mark}",
+            [after, limit],
+        )
+        sessions = [accounting.session_view(row) for row in rows]
+        return sessions, sessions[-1]["change"] if sessions else after
 
     def digests(self, usernames: list[str]) -> dict[str, str | None]:
         found = self.users(usernames)

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--latency-ms", type=float, default=0.0)
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--hotspot-base-port",
+            type=int,
+            default=None,
+            help="also act as NAS: router i's hotspot login page on this port + i (0: any)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from routers.routeros.simulator.cli import run_simulated_routers
@@ -31,4 +37,5 @@ class Command(BaseCommand):
             seed=options["seed"],
             latency_ms=options["latency_ms"],
             host=options["host"],
+            hotspot_base_port=options["hotspot_base_port"],
         )

@@ -64,7 +64,7 @@ def _execute(
 def _print(
     state: RouterState, spec: MenuSpec, args: Mapping[str, str], queries: Sequence[str]
 ) -> list[Sentence]:
-    rows = [state.singleton(spec.path)] if spec.singleton else state.rows(spec.path)
+    rows = [state.singleton(spec.path)] if spec.singleton else state.printed_rows(spec.path)
     match = matcher(queries)
     rows = [row for row in rows if match(row)]
     if "count-only" in args:

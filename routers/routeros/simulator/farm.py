@@ -49,6 +49,11 @@ class SimulatorFarm:
         self.routers: list[SimulatedRouter] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._on_stop: list[Callable[[], None]] = []
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Run `callback` first when the farm stops (e.g. a router's NAS and hotspot pages)."""
+        self._on_stop.append(callback)
 
     def start(self) -> SimulatorFarm:
         if self._loop is None:
@@ -77,9 +82,15 @@ class SimulatorFarm:
         port: int = 0,
         faults: Faults | None = None,
         tls: bool | ssl.SSLContext = False,
+        host: str | None = None,
     ) -> SimulatedRouter:
         return self.add_routers(
-            1, profiles=[profile or RouterProfile()], base_port=port, faults=faults, tls=tls
+            1,
+            profiles=[profile or RouterProfile()],
+            base_port=port,
+            faults=faults,
+            tls=tls,
+            host=host,
         )[0]
 
     def add_routers(
@@ -91,8 +102,10 @@ class SimulatorFarm:
         base_port: int = 0,
         faults: Faults | None = None,
         tls: bool | ssl.SSLContext = False,
+        host: str | None = None,
     ) -> list[SimulatedRouter]:
-        """Start `count` routers; router i listens on base_port+i (or ephemeral if 0)."""
+        """Start `count` routers; router i listens on base_port+i (or ephemeral if 0), on `host`
+        (default: the farm's; another loopback address gives a router an address of its own)."""
         self.start()
         raise_nofile_limit(2 * (len(self.routers) + count) + 512)
         factory = profile_factory or numbered_profile
@@ -107,7 +120,7 @@ class SimulatorFarm:
         new = [
             SimulatedRouter(
                 profiles[i] if profiles else factory(start + i),
-                host=self.host,
+                host=host or self.host,
                 port=base_port + i if base_port else 0,
                 faults=Faults(**_fault_values(faults)) if faults else None,
                 tls=context,
@@ -129,6 +142,8 @@ class SimulatorFarm:
     def stop(self) -> None:
         if self._loop is None:
             return
+        while self._on_stop:
+            self._on_stop.pop()()
         self.run(_stop_all(self.routers))
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:

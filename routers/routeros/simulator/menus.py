@@ -65,6 +65,10 @@ _SPECS = [
             "running",
             "disabled",
             "comment",
+            "rx-byte",
+            "tx-byte",
+            "rx-packet",
+            "tx-packet",
         ),
         commands=frozenset({"print", "set", "enable", "disable"}),
         unique="name",
@@ -274,6 +278,32 @@ _SPECS = [
         strict=False,
     ),
     _menu(
+        "/ip/hotspot/walled-garden/ip",
+        _f(
+            "dst-host",
+            "dst-address",
+            "dst-port",
+            "protocol",
+            "src-address",
+            "server",
+            "action",
+            "comment",
+            disabled="false",
+        ),
+    ),
+    _menu(
+        "/ip/hotspot/host",
+        _f("mac-address", "address", "to-address", "server", "authorized", "bypassed", "comment"),
+        commands=ACTIVE_COMMANDS,
+    ),
+    _menu(
+        "/file",
+        _f("name", "type", "size", "creation-time", "contents"),
+        unique="name",
+        label="file",
+        required=("name",),
+    ),
+    _menu(
         "/ppp/secret",
         _f(
             "name",
@@ -437,6 +467,23 @@ _SPECS = [
         required=("interface",),
     ),
     _menu(
+        "/ip/dhcp-server/lease",
+        _f(
+            "address",
+            "mac-address",
+            "client-id",
+            "server",
+            "host-name",
+            "expires-after",
+            "last-seen",
+            "comment",
+            status="waiting",
+            dynamic="false",
+            disabled="false",
+        ),
+        required=("address",),
+    ),
+    _menu(
         "/ip/dhcp-server/network",
         _f("address", "gateway", "netmask", "dns-server", "domain", "comment"),
         required=("address",),
@@ -453,6 +500,33 @@ _SPECS = [
     ),
     _menu("/ip/firewall/nat", _f("chain", "action", "comment", disabled="false"), strict=False),
     _menu("/ip/firewall/filter", _f("chain", "action", "comment", disabled="false"), strict=False),
+    # Static entries (a host name is resolved by the router) and dynamic ones, added while a
+    # session whose RADIUS reply named the list (Mikrotik-Address-List) is logged in.
+    _menu(
+        "/ip/firewall/address-list",
+        _f("list", "address", "timeout", "comment", dynamic="false", disabled="false"),
+    ),
+    _menu(
+        "/ip/proxy",
+        _f("src-address", "max-cache-size", "cache-administrator", enabled="false", port="8080"),
+        singleton=True,
+        strict=False,
+    ),
+    _menu(
+        "/ip/proxy/access",
+        _f(
+            "src-address",
+            "dst-address",
+            "dst-port",
+            "dst-host",
+            "path",
+            "method",
+            "action",
+            "redirect-to",
+            "comment",
+            disabled="false",
+        ),
+    ),
     _menu(
         "/ip/service",
         _f(

@@ -99,6 +99,7 @@ def build_state(profile: RouterProfile) -> RouterState:
         {"discover-interface-list": "all", "protocol": "cdp,lldp,mndp", "mode": "tx-and-rx"},
     )
     state.set_singleton("/radius/incoming", {"accept": False, "port": 3799})
+    state.set_singleton("/ip/proxy", {"enabled": False, "port": 8080})
     state.set_singleton(
         "/ip/dns", {"servers": "", "allow-remote-requests": True, "cache-size": 2048}
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import math
 import random
 import threading
 import time
@@ -15,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from routers.routeros.quoting import ros_duration
 from routers.routeros.simulator.menus import MENUS, MenuSpec
 
 BOOLEAN_FIELDS = frozenset(
@@ -42,6 +44,8 @@ BOOLEAN_FIELDS = frozenset(
         "auto-mac",
         "install-hotspot-queue",
         "https-redirect",
+        "authorized",
+        "bypassed",
     }
 )
 _TRUTHY = {"yes": "true", "true": "true", "no": "false", "false": "false"}
@@ -56,14 +60,7 @@ class Trap(Exception):
         self.category = category
 
 
-def format_uptime(seconds: int) -> str:
-    """RouterOS style: '1w2d3h4m5s', zero parts omitted, '0s' for zero."""
-    parts = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts) or "0s"
+format_uptime = ros_duration  # the uptime column prints like every other duration
 
 
 def to_ros(value: Any) -> str:
@@ -84,6 +81,7 @@ class RouterState:
         self.menus = dict(menus)
         self.strict_fields = strict_fields
         self.rng = random.Random(seed)
+        self.rng_seed = seed
         self.started = time.monotonic() - uptime_offset
         self.lock = threading.RLock()
         self._rows: dict[str, dict[str, dict[str, str]]] = {p: {} for p in self.menus}
@@ -94,6 +92,13 @@ class RouterState:
         # Last commands received after login (word, arguments), newest last; for assertions.
         self.command_log: deque[tuple[str, dict[str, str]]] = deque(maxlen=2000)
         self.on_change: list[Callable[[str], None]] = []
+        # Live values, settable by tests: a pinned CPU load (None: 0-34 % at random), and the
+        # interfaces' byte counters, which grow with traffic and wrap at 2**counter_bits
+        # (counter_offset puts them near the wrap).
+        self.cpu_load: int | None = None
+        self.counter_bits = 64
+        self.counter_offset = 0
+        self.traffic_scale = 1.0
 
     # -- lookups ---------------------------------------------------------------------------------
     def spec(self, path: str) -> MenuSpec:
@@ -106,6 +111,15 @@ class RouterState:
         """Copies of the items of a list menu, each with its '.id', in creation order."""
         with self.lock:
             return [{".id": item_id, **row} for item_id, row in self._rows[path].items()]
+
+    def printed_rows(self, path: str) -> list[dict[str, str]]:
+        """Rows as `print` shows them: with the live values a real router adds (counters)."""
+        rows = self.rows(path)
+        if path == "/interface":
+            elapsed = time.monotonic() - self.started
+            for row in rows:
+                row.update(self._live_counters(row, elapsed))
+        return rows
 
     def row(self, path: str, item_id: str) -> dict[str, str]:
         with self.lock:
@@ -261,11 +275,31 @@ class RouterState:
             if item_id != own_id and row.get(spec.unique) == value:
                 raise Trap(f"failure: already have {spec.label} with such name", 1)
 
+    def _live_counters(self, row: Mapping[str, str], elapsed: float) -> dict[str, str]:
+        """Traffic of a running interface: a steady rate (seeded by its name) plus a two-minute
+        swell; counters only ever grow (then wrap), as on a real port."""
+        if row.get("running") != "true" or row.get("disabled") == "true":
+            rx = tx = 0.0
+        else:
+            base = random.Random(f"{row.get('name')}:{self.rng_seed}").uniform(50_000, 1_500_000)
+            rate = base * self.traffic_scale
+            swell = rate / (2 * (2 * math.pi / 120)) * math.sin(2 * math.pi * elapsed / 120)
+            rx = rate * elapsed + swell
+            tx = rx / 3
+        wrap = 2**self.counter_bits
+        return {
+            "rx-byte": str((int(rx) + self.counter_offset) % wrap),
+            "tx-byte": str((int(tx) + self.counter_offset) % wrap),
+            "rx-packet": str(int(rx) // 1000),
+            "tx-packet": str(int(tx) // 1000),
+        }
+
     def _live_resource(self, base: Mapping[str, str]) -> dict[str, str]:
         total = int(base.get("total-memory") or 1073741824)
+        cpu = self.cpu_load if self.cpu_load is not None else self.rng.randrange(0, 35)
         return {
             "uptime": format_uptime(int(time.monotonic() - self.started)),
-            "cpu-load": str(self.rng.randrange(0, 35)),
+            "cpu-load": str(cpu),
             "free-memory": str(total - total // 4 - self.rng.randrange(0, total // 16)),
         }
 

@@ -9,7 +9,10 @@ from radius.models import RadiusServer
 from radius.services import radius_server_create, radius_server_update
 from tenants.models import Tenant
 from vouchers.models import VoucherProfile
-from vouchers.services import profile_create
+from vouchers.services import profile_create, profile_update
+
+# One hour costs the same on a printed voucher as at the portal.
+DEMO_PRICE = 10
 
 
 class Command(BaseCommand):
@@ -19,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default="acme")
         parser.add_argument("--agent-url", required=True)
         parser.add_argument("--agent-token", required=True)
+        parser.add_argument("--radius-auth-port", type=int, default=1812)
+        parser.add_argument("--radius-acct-port", type=int, default=1813)
         parser.add_argument(
             "--daraja-url", default="", help="A Daraja simulator: M-Pesa settings and a package."
         )
@@ -35,17 +40,28 @@ class Command(BaseCommand):
                     host="127.0.0.1",
                     api_base_url=options["agent_url"],
                     token=options["agent_token"],
+                    auth_port=options["radius_auth_port"],
+                    acct_port=options["radius_acct_port"],
                 )
-            else:  # a demo restarted its agent on another port or token
+            else:  # a demo restarted its agent (or FreeRADIUS) on other ports or a new token
                 radius_server_update(
                     server=server,
                     api_base_url=options["agent_url"],
                     auth_token=options["agent_token"],
+                    auth_port=options["radius_auth_port"],
+                    acct_port=options["radius_acct_port"],
                 )
-            if not VoucherProfile.objects.exists():
+            profile = VoucherProfile.objects.filter(name="1 hour").first()
+            if profile is None and not VoucherProfile.objects.exists():
                 profile_create(
-                    name="1 hour", time_limit=3600, rate_limit="2M/5M", data_limit=1024**3, price=20
+                    name="1 hour",
+                    time_limit=3600,
+                    rate_limit="2M/5M",
+                    data_limit=1024**3,
+                    price=DEMO_PRICE,
                 )
+            elif profile is not None and profile.price == 20:  # what earlier demos set
+                profile_update(profile=profile, price=DEMO_PRICE)
             if options["daraja_url"]:
                 self._payments(options["daraja_url"])
         self.stdout.write("demo data ready")
@@ -69,7 +85,7 @@ class Command(BaseCommand):
         if not Package.objects.exists():
             package_create(
                 name="1 hour",
-                price=10,
+                price=DEMO_PRICE,
                 validity_seconds=3600,
                 time_limit=3600,
                 rate_limit="2M/5M",
