@@ -47,20 +47,51 @@ def _register_with_radius(ctx: JobContext, router: Router, config: dict[str, Any
     ctx.progress("radius_client", 95, f"{address} is a client of RADIUS server {server.name}")
 
 
-def router_radius_client_remove(router: Router) -> str:
-    """A router being deleted stops being a client of every RADIUS server a configuration of
-    it named (registered at deployment). A server down fails the step: the job retries."""
+def _servers_named(router: Router) -> list[RadiusServer]:
+    """The RADIUS servers the router is, or may have been registered with: its own and every
+    one a configuration of it named."""
     ids = {router.radius_server_id} if router.radius_server_id else set()
     for config in router.configs.all():
         ids.add((config.config.get("radius") or {}).get("server_id"))
+    return list(RadiusServer.objects.filter(pk__in=[i for i in ids if i]))
+
+
+def _clients_remove(router: Router, host: str) -> list[str]:
+    """`host` stops being a client of those servers. A server down raises: the job retries."""
     done = []
-    for server in RadiusServer.objects.filter(pk__in=[i for i in ids if i]):
+    for server in _servers_named(router):
         try:
-            removed = radius_client_remove(server=server, host=router.host)
+            removed = radius_client_remove(server=server, host=host)
         except AgentError as exc:
             raise AgentError(f"RADIUS server {server.name} could not be told: {exc}") from None
         done.append(f"{'removed from' if removed else 'was not a client of'} {server.name}")
+    return done
+
+
+def router_radius_client_remove(router: Router) -> str:
+    """A router being deleted stops being a client of every RADIUS server a configuration of
+    it named (registered at deployment)."""
+    done = _clients_remove(router, router.host)
     return f"RADIUS client {router.host}: {', '.join(done)}" if done else "no RADIUS client"
+
+
+def router_radius_client_move(ctx: JobContext) -> dict[str, Any]:
+    """Job body after a router's address was edited: the old address stops being a RADIUS
+    client, and the deployed configuration's server (if it has one) knows the new one, so the
+    router logs users in from its new address without a redeploy. Idempotent."""
+    router = Router.objects.filter(pk=ctx.params["router_id"]).first()
+    if router is None:
+        return {"moved": False}
+    old_host = ctx.params["old_host"]
+    removed = _clients_remove(router, old_host) if old_host != router.host else []
+    ctx.progress("old_address", 50, f"RADIUS client {old_host}: {', '.join(removed) or 'none'}")
+    version = getattr(getattr(router, "health", None), "config_version", None)
+    config = router.configs.filter(version=version).first() if version else None
+    registered = ""
+    if config is not None and (config.config.get("radius") or {}).get("server_id"):
+        _register_with_radius(ctx, router, config.config)
+        registered = router.host
+    return {"removed": removed, "registered": registered}
 
 
 def router_deploy_run(ctx: JobContext) -> dict[str, Any]:

@@ -192,3 +192,16 @@ def portal_url(request: Any) -> str:
     from django.urls import reverse
 
     return request.build_absolute_uri(reverse("portal"))
+
+
+def radius_client_move_start(router: Router, old_host: str, actor: Any = None) -> Job:
+    """A router's address was edited: its RADIUS clients follow (a job: the agent is never
+    called in a web request)."""
+    from provisioning.tasks import MoveRadiusClient  # tasks imports this module
+
+    return job_enqueue(
+        kind=MoveRadiusClient,
+        target=router,
+        requested_by=actor,
+        params={"router_id": router.pk, "old_host": old_host},
+    )

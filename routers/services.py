@@ -161,6 +161,7 @@ def router_update(*, router: Router, actor: Any = None, **fields: Any) -> Router
     changes = audit_changes({name: getattr(router, name) for name in fields}, fields)
     if not changes:
         return router
+    old_host = router.host
     for name, value in fields.items():
         setattr(router, name, value)
     router_validate(router)
@@ -170,7 +171,20 @@ def router_update(*, router: Router, actor: Any = None, **fields: Any) -> Router
         router_publish(router, "RouterStatusUpdated")
         if moved:
             router_probe_start(router=router, actor=actor)
+        if router.host != old_host:
+            for listener in _host_listeners:
+                listener(router, old_host, actor)
     return router
+
+
+# Other apps that keep a router's address outside its row (provisioning: the RADIUS clients a
+# deployment registered), told in the edit's transaction: `listener(router, old_host, actor)`.
+_host_listeners: list[Callable[[Router, str, Any], None]] = []
+
+
+def router_host_listener_add(listener: Callable[[Router, str, Any], None]) -> None:
+    if listener not in _host_listeners:
+        _host_listeners.append(listener)
 
 
 def router_rotate_token(*, router: Router, actor: Any = None) -> RouterCreation:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import pytest
 import requests
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounting.models import Session
 from billing.models import Package
+from provisioning.models import RouterConfig
+from provisioning.services import radius_client_move_start
+from provisioning.tasks import MoveRadiusClient
 from radius.services import radius_client_register
 from radtik.audit.models import AuditEntry
+from radtik.crypto import encrypt
+from radtik.jobs.models import Job
 from radtik.realtime.fragments import fragment_render
 from radtik.tenancy import tenant_id_for_schema
-from routers.models import Router
+from routers.models import Router, RouterHealth
 from routers.services import router_update
 from tests.support import factories
 from tests.support.events import GroupListener
@@ -188,3 +194,40 @@ def test_delete_takes_its_sessions_and_radius_client_along(
         assert AuditEntry.objects.filter(action="router.delete", object_id=str(router_id)).exists()
     assert requests.get(clients, headers=auth, timeout=10).json()["clients"] == []
     assert admin.delete(f"/api/routers/{router_id}/").status_code == 404
+
+
+def test_an_edited_address_moves_the_routers_radius_client(
+    live_db, qcluster, radius_agent, make_user, tenant_client
+):
+    """The old address stops being a client and the deployed server knows the new one: the
+    router keeps logging users in after the edit, and nobody at its old address can."""
+    agent = radius_agent()
+    server = agent_server(agent)
+    admin = tenant_client("alpha", make_user("alpha", "netadmin", role="admin"))
+    router_id = create(admin, name="moving-1", host="127.0.0.2").json()["router"]["id"]
+    with schema_context("alpha"):
+        router = Router.objects.get(pk=router_id)
+        radius = {"server_id": server.pk, "secret_encrypted": encrypt("s3cret")}
+        RouterConfig.objects.create(router=router, version=1, config={"radius": radius})
+        RouterHealth.objects.create(router=router, config_version=1, due_at=timezone.now())
+        radius_client_register(server=server, host=router.host, secret="s3cret", name="moving-1")
+    clients = f"{agent.url}/clients"
+    auth = {"Authorization": f"Bearer {agent.token}"}
+
+    def addresses() -> list[str]:
+        answer = requests.get(clients, headers=auth, timeout=10).json()["clients"]
+        return [c["address"] for c in answer]
+
+    assert addresses() == ["127.0.0.2"]
+
+    assert patch(admin, router_id, host="127.0.0.3").status_code == 200
+    with schema_context("alpha"):
+        job = Job.objects.get(kind=MoveRadiusClient.name, target_id=str(router_id))
+    job = wait_job(job.pk)
+    assert job.status == "succeeded", job.error
+    assert addresses() == ["127.0.0.3"]
+    # Run again (a retried job): nothing more changes.
+    with schema_context("alpha"):
+        retry = radius_client_move_start(Router.objects.get(pk=router_id), "127.0.0.2")
+    assert wait_job(retry.pk).status == "succeeded"
+    assert addresses() == ["127.0.0.3"]
