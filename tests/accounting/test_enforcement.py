@@ -125,6 +125,18 @@ def test_a_kick_ends_a_session_by_disconnect_request_or_else_through_the_api(
     assert "Disconnect-Request to 127.0.0.31:3799: no answer" in log
     assert "ended through the RouterOS API (/ip/hotspot/active remove)" in log
     assert nas.sent[-1][0] == "Stop" and nas.sent[-1][1]["User-Name"] == other.username
+    # A router that acknowledges the Disconnect-Request and keeps the user online, with no
+    # Stop: the ACK is not taken for the end; the API removes the session.
+    nas.accept_coa, nas.keep_on_disconnect = True, True
+    assert nas.login(other.username, other.password).accepted
+    again = open_session(other.username)
+    answer = operator.post(f"/api/sessions/{again.pk}/kick/")
+    job = wait_job(answer.json()["job"]["id"], timeout=120)
+    assert job.status == "succeeded", (job.error, log_of(job))
+    assert [s.username for s in nas.sessions()] == [voucher.username]
+    assert job.result["via_api"] == 1 and job.result["via_disconnect_request"] == 0
+    assert "acknowledged the Disconnect-Request but sent no Stop" in log_of(job)
+    nas.accept_coa, nas.keep_on_disconnect = False, False  # ignoring CoA again
     # A PPPoE session (the router's PPP through RADIUS too) leaves /ppp/active.
     (radius_row,) = nas.router.state.rows("/radius")
     nas.router.state.set_row("/radius", radius_row[".id"], {"service": "hotspot,ppp"})

@@ -10,7 +10,8 @@
     nas.logout(session)  # the user logs out (Stop, User-Request); an API `remove` of the active
                          # row ends it too (Stop, Admin-Reset)
     nas.reboot()         # sessions vanish without Stop, then Accounting-On
-    nas.coa_port         # RFC 5176 listener (coa.py); nas.accept_coa = False ignores it
+    nas.coa_port         # RFC 5176 listener (coa.py); nas.accept_coa = False ignores it,
+                         # nas.keep_on_disconnect = True ACKs it and keeps the user online
     nas.flush()          # wait until every accounting packet queued so far was answered
     nas.stop()
 
@@ -239,6 +240,8 @@ class SimulatedNas:
         self.errors: list[str] = []  # accounting packets no server answered
         self._coa_port = coa_port
         self._lock = threading.RLock()
+        # A faulty NAS: ACKs a Disconnect-Request but keeps the user online and sends no Stop.
+        self.keep_on_disconnect = False
         self._sessions: dict[str, Session] = {}
         self._ids = itertools.count(1)
         self._ports = itertools.count(1)
@@ -401,6 +404,8 @@ class SimulatedNas:
             return 0
         with self._lock:
             found = self._match(username, session_id, ip)
+            if self.keep_on_disconnect:
+                return len(found)
             for live in found:
                 self._end(live, cause)
         return len(found)
