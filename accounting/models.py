@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from accounting.choices import SessionService
 
@@ -119,6 +120,8 @@ class Session(models.Model):
             models.Index(fields=["-started_at", "-id"], name="session_started"),
             models.Index(fields=["router", "-started_at", "-id"], name="session_router_started"),
             models.Index(fields=["username", "-started_at"], name="session_username"),
+            # A device's sessions (the MAC filter is case-insensitive: UPPER, as iexact asks).
+            models.Index(Upper("mac_address"), F("started_at").desc(), name="session_mac"),
             models.Index(fields=["-stopped_at", "-id"], name="session_stopped"),
             models.Index(
                 fields=["voucher"], condition=Q(voucher__isnull=False), name="session_voucher"
