@@ -24,6 +24,8 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
+from radtik.realtime.since import published_mark
+
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "radtik.event"
@@ -138,6 +140,7 @@ def publish(tenant: Any | None, topic: str, event: str, payload: dict | None = N
 
 def _send(group: str, message: dict) -> None:
     try:
+        published_mark(group)  # first: radtik.realtime.since
         sending = get_channel_layer().group_send(group, message)
         asyncio.run_coroutine_threadsafe(sending, _sender_loop()).result(SEND_TIMEOUT)
     except (Exception, asyncio.CancelledError):
@@ -192,6 +195,7 @@ def _coalesce_claim(group: str, schema: str, topic: str, event: str, window: flo
 
     key = redis_key("coalesce", group, event)
     try:
+        published_mark(group)  # each change: radtik.realtime.since
         if not redis_client().set(key, "1", nx=True, ex=_COALESCE_TTL):
             return  # a send is already due and will read this change
         loop = _sender_loop()

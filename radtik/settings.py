@@ -183,6 +183,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.RadtikTenantMiddleware",
     "radtik.logs.RequestLogMiddleware",  # tenant and request id on every line of the request
+    "radtik.realtime.since.live_since_middleware",  # the moment a live page shows
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -42,3 +42,40 @@ window.radtikBps = (u, values) => values.map((v) => {
   if (v >= 1e3) return `${(v / 1e3).toFixed(0)} kbps`;
   return `${v} bps`;
 });
+// A live page misses no change: one made between the page's render and its websocket's
+// subscriptions (or while the socket was down) was pushed to nobody. Once subscribed, the
+// server says when the page's topics last had an event ("ready", radtik/realtime/since.py);
+// if that is after the page's moment (its request's start, with a second for the hosts'
+// clocks), its live regions ([data-live] with an id) are fetched once and swapped in as pushed
+// fragments are. At most one request per (re)connect; never a poll.
+window.radtikRefreshing = 0;
+document.addEventListener("htmx:wsBeforeMessage", (event) => {
+  const text = event.detail.message;
+  if (typeof text !== "string" || !text.startsWith("{")) return;
+  event.preventDefault(); // a JSON frame ("subscribed", "ready"), not a fragment
+  let frame;
+  try { frame = JSON.parse(text); } catch (e) { return; }
+  const since = document.querySelector("meta[name=live-since]");
+  if (frame.type === "ready" && since && frame.last > Number(since.content) - 1) liveRefresh(since);
+});
+async function liveRefresh(since) {
+  // Outermost only: a row's badge comes with its table.
+  const regions = [...document.querySelectorAll("[data-live][id]")]
+    .filter((region) => !region.parentElement.closest("[data-live]"));
+  if (!regions.length) return;
+  window.radtikRefreshing += 1;
+  try {
+    const response = await fetch(location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const parts = regions.map((region) => fresh.getElementById(region.id)).filter(Boolean);
+    parts.forEach((part) => part.setAttribute("hx-swap-oob", "true"));
+    if (parts.length) {
+      htmx.swap(document.body, parts.map((part) => part.outerHTML).join(""), { swapStyle: "none" });
+    }
+    const moment = fresh.querySelector("meta[name=live-since]");
+    if (moment) since.content = moment.content;
+  } finally {
+    window.radtikRefreshing -= 1;
+  }
+}

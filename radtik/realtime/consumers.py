@@ -8,6 +8,7 @@ fragment rendered here from the event (radtik.realtime.fragments) for htmx's ws 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from urllib.parse import parse_qs
@@ -19,6 +20,7 @@ from channels.layers import BaseChannelLayer
 from radtik.events import group_name
 from radtik.realtime.auth import Peer, Refused, is_portal_topic, resolve_peer
 from radtik.realtime.fragments import fragment_html
+from radtik.realtime.since import published_last
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         for topics in query.get("topics", []):
             for topic in filter(None, topics.split(",")):
                 await self.subscribe(topic)
+        if self.html:  # the page refetches what changed before it was listening
+            last = await asyncio.to_thread(published_last, self.groups_joined)
+            await self.send_json({"type": "ready", "last": last})
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", ()):

@@ -11,6 +11,7 @@ from tenants import services as tenant_services
 from tests.support import factories
 from tests.support.browser import live, requests_while_idle, wait_for_text
 from tests.support.jobkinds import Progress
+from tests.support.waiting import wait_for
 from vouchers.services import batch_create
 
 IDLE_SECONDS = 5
@@ -105,4 +106,23 @@ def test_payments_list_drops_its_empty_line_under_live_rows(tenant_page):
         payment_publish(payment, "payment.initiated")
     wait_for_text(page, f"#payment-{payment.pk}", payment.package.name)
     assert not page.is_visible("text=No payments yet.")
+    assert requests_while_idle(page, IDLE_SECONDS) == []
+
+
+def test_a_change_made_before_the_page_was_listening_is_shown_all_the_same(tenant_page):
+    """The page is rendered, a batch is created while its websocket is still connecting (the
+    event reaches nobody), then the socket connects: the page catches up with one request."""
+    with schema_context("alpha"):
+        profile, server = factories.voucher_profile(), factories.radius_server()
+    page = tenant_page("alpha", role="viewer")
+    held = []
+    page.route_web_socket("**/ws/**", lambda socket: held.append(socket))  # it waits here
+    page.goto("/vouchers/")
+    wait_for(lambda: held or page.wait_for_timeout(100), timeout=30, what="the page's socket")
+    assert page.is_visible("text=No batches yet.")
+    with schema_context("alpha"):
+        made = batch_create(profile=profile, radius_server=server, count=7)
+    held[0].connect_to_server()  # (Playwright's socket stands in for the one live() watches)
+    wait_for_text(page, f"#batch-{made.batch.pk}-row", server.name)
+    assert not page.is_visible("text=No batches yet.")
     assert requests_while_idle(page, IDLE_SECONDS) == []

@@ -50,12 +50,14 @@ TRACK_SOCKETS = """
   window.WebSocket = function (url, protocols) {
     const socket = new Native(url, protocols);
     const asked = new URL(url, location.href).searchParams.get("topics");
-    const entry = {asked: asked ? asked.split(",").filter(Boolean) : [], joined: new Set()};
+    const entry = {asked: asked ? asked.split(",").filter(Boolean) : [], joined: new Set(),
+                   ready: !new URL(url, location.href).searchParams.has("format")};
     window.__radtikSockets.push(entry);
     socket.addEventListener("message", (event) => {
       try {
         const frame = JSON.parse(event.data);
         if (frame.type === "subscribed") entry.joined.add(frame.topic);
+        if (frame.type === "ready") entry.ready = true;
       } catch (e) { /* an HTML fragment */ }
     });
     return socket;
@@ -96,10 +98,11 @@ def open_page(
 
 
 def live(page: Page) -> None:
-    """Wait until every websocket of the page has joined all the topics it asked for."""
+    """Wait until every websocket of the page has joined all the topics it asked for, and the
+    page has caught up with what changed before it was listening (static/radtik.js)."""
     page.wait_for_function(
         "() => window.__radtikSockets.length > 0 && window.__radtikSockets.every("
-        "s => s.asked.every(t => s.joined.has(t)))"
+        "s => s.ready && s.asked.every(t => s.joined.has(t))) && !window.radtikRefreshing"
     )
 
 
