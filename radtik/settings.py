@@ -172,6 +172,8 @@ PUBLIC_ONLY_APPS = {"tenants", "django_q"}
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# migrate_schemas skips a tenant whose schema does not exist (tenants/migration_executor.py).
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.executor_for"
 PUBLIC_SCHEMA_URLCONF = "radtik.urls_public"
 ROOT_URLCONF = "radtik.urls_tenant"
 AUTH_USER_MODEL = "accounts.User"

@@ -13,13 +13,15 @@ class PgToolError(RuntimeError):
 
 
 def pg_args() -> tuple[list[str], dict[str, str]]:
-    """Connection arguments and environment for a client tool, for the default database."""
-    params = connection.settings_dict
-    args = ["-h", params.get("HOST") or "127.0.0.1", "-p", str(params.get("PORT") or 5432),
-            "-U", params.get("USER") or "postgres", "-d", params["NAME"]]  # fmt: skip
+    """Connection arguments and environment for a client tool: the server and database the
+    default connection really uses (a unix socket's directory too: `make run`'s embedded
+    PostgreSQL listens only there, named in the URL's query, not its host)."""
+    connection.ensure_connection()
+    info = connection.connection.info
+    args = ["-h", info.host, "-p", str(info.port), "-U", info.user, "-d", info.dbname]
     env = dict(os.environ)
-    if params.get("PASSWORD"):
-        env["PGPASSWORD"] = params["PASSWORD"]  # never on the command line (ps would show it)
+    if info.password:
+        env["PGPASSWORD"] = info.password  # never on the command line (ps would show it)
     return args, env
 
 
