@@ -101,6 +101,8 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # ASGI handler, a new thread per request left one connection each: 98 of PostgreSQL's 100).
 # Task workers keep persistent connections: django-q forks them, and a pool opened before a fork
 # breaks.
+# Where pg_dump / pg_restore are (tenant templates, backups); unset: found for the server.
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0"))
 if DB_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -67,3 +67,15 @@ def test_platform_setup_migrates_the_others_past_a_tenant_whose_schema_was_never
         call_command("platform_setup", verbosity=0)
     assert "skipped ghost: its schema does not exist" in caplog.text
     assert template_current()
+
+
+def test_the_client_tools_found_are_as_new_as_the_server():
+    """pg_dump refuses a server newer than itself: the one found is not older."""
+    import re
+    import subprocess
+
+    from tenants.pg_client import pg_tool
+
+    version = subprocess.run([pg_tool("pg_dump"), "--version"], capture_output=True, text=True)
+    tool_major = int(re.search(r"\(PostgreSQL\) (\d+)", version.stdout).group(1))
+    assert tool_major >= connection.connection.info.server_version // 10000
