@@ -22,7 +22,13 @@ def portal_context(payment: Payment) -> dict[str, Any]:
         subscription.radius_state,
         subscription.router_state,
     )
-    ready = payment.status == "completed" and subscription is not None and not access_failed
+    # Written to RADIUS and the router first: credentials shown earlier (a reload, or a live
+    # page catching up between settling and the write) log in to a Reject.
+    written = subscription is not None and {
+        subscription.radius_state,
+        subscription.router_state,
+    } <= {SyncState.SYNCED, SyncState.NOT_NEEDED}
+    ready = payment.status == "completed" and written
     return {
         "payment": payment,
         "subscription": subscription if ready else None,

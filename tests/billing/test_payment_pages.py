@@ -153,3 +153,26 @@ def test_demo_setup_configures_mpesa_against_the_simulator(tenants):
         assert (config.base_url, config.shortcode) == ("http://127.0.0.1:8790", "174379")
         package = Package.objects.get()
         assert package.radius_server.name == "demo-radius" and package.price == 10
+
+
+def test_a_paid_page_shows_the_credentials_only_once_radius_has_them(alpha_payment, tenant_client):
+    """Reloaded (or caught up live) between settling and the RADIUS write, the page says it is
+    setting up: credentials shown then would log in to a Reject."""
+    from billing.choices import SyncState
+    from tests.support import factories
+
+    with schema_context("alpha"):
+        subscription = factories.subscription(package_=alpha_payment.package)
+        subscription.radius_state = SyncState.PENDING
+        subscription.save()
+        Payment.objects.filter(pk=alpha_payment.pk).update(
+            status="completed", subscription=subscription
+        )
+    portal = tenant_client("alpha")
+    page = portal.get(f"/portal/p/{alpha_payment.token}/").content.decode()
+    assert "Setting up your access" in page and subscription.password not in page
+    with schema_context("alpha"):
+        subscription.radius_state = SyncState.SYNCED
+        subscription.save()
+    page = portal.get(f"/portal/p/{alpha_payment.token}/").content.decode()
+    assert subscription.username in page and "data-auto-login" in page

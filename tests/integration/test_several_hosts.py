@@ -223,6 +223,8 @@ def test_killing_a_web_host_and_a_worker_host_mid_load_loses_nothing(hosts, tena
     for thread in load:
         thread.start()
     try:
+        # The load is flowing before anything is killed (a loaded machine takes a while).
+        wait_for(lambda: [p for p in pages if p == 200], what="a page served", timeout=90)
         jobs = enqueue(12, 2.0)
         host_b = pids(hosts.workers["b"])
         # Kill when worker host B is in the middle of a job (started, effect not applied yet).
