@@ -39,23 +39,42 @@ def audit_record_many(
     """One record per (pk, label, changes) of `model`, written by one COPY: a change made to
     thousands of rows at once (an accounting page's first logins) is audited row by row all
     the same, without building an object per row. Returns how many were written."""
+    label = model._meta.label_lower
+    return _copy(actor, [(action, label, pk, name, changes) for pk, name, changes in rows])
+
+
+# (action, object, changes): one write of a batch of writes of different kinds.
+AuditItem = tuple[AuditAction, models.Model, dict]
+
+
+def audit_record_each(*, actor: Any | None, items: list[AuditItem]) -> int:
+    """One record per item, in the order given, written by one COPY: a batch of different
+    writes (a burst of payments settled together) is audited as each alone would be."""
+    return _copy(
+        actor,
+        [
+            (action, obj._meta.label_lower, obj.pk, str(obj), changes)
+            for action, obj, changes in items
+        ],
+    )
+
+
+def _copy(actor: Any | None, rows: list[tuple[AuditAction, str, Any, str, dict]]) -> int:
+    """Write (action, object type, object id, label, changes) rows by one COPY."""
     if not rows:
         return 0
     user = actor if getattr(actor, "is_authenticated", False) else None
-    fixed = [
-        timezone.now(),
-        user.pk if user else None,
-        user.get_username() if user else "system",
-        AuditAction(action).value,
-        model._meta.label_lower,
-    ]
+    fixed = [timezone.now(), user.pk if user else None, user.get_username() if user else "system"]
     columns = "at, actor_id, actor_repr, action, object_type, object_id, object_repr, changes"
     with connection.cursor() as cursor:
         copy_sql = f"COPY {AuditEntry._meta.db_table} ({columns}) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
-            for pk, label, changes in rows:
+            for action, object_type, pk, label, changes in rows:
                 encoded = json.dumps(_secretless(changes), cls=DjangoJSONEncoder)
-                copy.write_row([*fixed, str(pk), label[:200], encoded])
+                # An unknown action is a bug: fail here, not in a report.
+                copy.write_row(
+                    [*fixed, AuditAction(action).value, object_type, str(pk), label[:200], encoded]
+                )
     return len(rows)
 
 
