@@ -16,7 +16,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,28 +77,48 @@ class DomainEvent:
 
 
 Listener = Callable[[DomainEvent], None]
-_listeners: dict[tuple[str, str], list[Listener]] = {}
+# A listener registered with many=True hears a batch's events of one name in one call.
+ManyListener = Callable[[list[DomainEvent]], None]
+_listeners: dict[tuple[str, str], list[tuple[Callable[..., None], bool]]] = {}
 
 
-def listen(topic: str, *events: str) -> Callable[[Listener], Listener]:
-    """Register the decorated function for `events` published to `topic` (exact names)."""
+def listen(topic: str, *events: str, many: bool = False) -> Callable[[Any], Any]:
+    """Register the decorated function for `events` published to `topic` (exact names). With
+    `many`, it takes a list: the events of one publish_many call (a batch of payments) at once."""
 
-    def register(listener: Listener) -> Listener:
+    def register(listener: Any) -> Any:
         for event in events:
-            _listeners.setdefault((topic, event), []).append(listener)
+            _listeners.setdefault((topic, event), []).append((listener, many))
         return listener
 
     return register
 
 
-def _tell_listeners(event: DomainEvent) -> None:
-    for listener in _listeners.get((event.topic, event.event), ()):
-        try:
-            # A savepoint each: a listener's error is logged and undone, never the caller's write.
-            with transaction.atomic():
-                listener(event)
-        except Exception:
-            logger.exception("listener %s failed on %s", listener.__qualname__, event.event)
+def _tell_listeners(events: list[DomainEvent]) -> None:
+    """Each listener of each event, in a savepoint per call: a listener's error is logged and
+    undone, never the caller's write. A many-listener failing on a batch hears its events again
+    one at a time, so the error stays with the event that caused it."""
+    named: dict[tuple[str, str], list[DomainEvent]] = {}
+    for event in events:
+        if (event.topic, event.event) in _listeners:
+            named.setdefault((event.topic, event.event), []).append(event)
+    for key, heard in named.items():
+        for listener, many in _listeners[key]:
+            if many and len(heard) > 1 and _heard(listener, heard):
+                continue
+            for event in heard:
+                _heard(listener, [event] if many else event)
+
+
+def _heard(listener: Callable[..., None], what: Any) -> bool:
+    try:
+        with transaction.atomic():
+            listener(what)
+    except Exception:
+        name = what[0].event if isinstance(what, list) else what.event
+        logger.exception("listener %s failed on %s", listener.__qualname__, name)
+        return False
+    return True
 
 
 def _address(tenant: Any | None) -> tuple[int | None, str]:
@@ -129,25 +149,51 @@ def publish(tenant: Any | None, topic: str, event: str, payload: dict | None = N
     platform (system) events. The message's `id` lets the edge render it once per process, in
     `schema`, the schema its data lives in.
     """
+    publish_many(tenant, [(topic, event, payload)])
+
+
+def publish_many(tenant: Any | None, events: Iterable[tuple[str, str, dict | None]]) -> None:
+    """publish for many (topic, event, payload) at once: listeners hear them together, and one
+    on-commit hook sends them all, each group's in order, waiting once (a batch of payments
+    publishes hundreds of events; one hook and one wait each cost a Redis round trip)."""
     tenant_id, schema = _address(tenant)
-    message = _message(schema, topic, event, mask_payload(payload or {}))
-    json.dumps(message)  # fail loudly here, not in the channel layer, on a non-JSON payload
-    group = group_name(tenant_id, topic)
-    if (topic, event) in _listeners:
-        _tell_listeners(DomainEvent(tenant_id, schema, topic, event, dict(payload or {})))
-    transaction.on_commit(lambda: _send(group, message))
+    sends: dict[str, list[dict]] = {}
+    heard: list[DomainEvent] = []
+    for topic, event, payload in events:
+        message = _message(schema, topic, event, mask_payload(payload or {}))
+        json.dumps(message)  # fail loudly here, not in the channel layer, on a non-JSON payload
+        sends.setdefault(group_name(tenant_id, topic), []).append(message)
+        if (topic, event) in _listeners:
+            heard.append(DomainEvent(tenant_id, schema, topic, event, dict(payload or {})))
+    if heard:
+        _tell_listeners(heard)
+    if sends:
+        transaction.on_commit(lambda: _send(sends))
 
 
-def _send(group: str, message: dict) -> None:
+def _send(sends: dict[str, list[dict]]) -> None:
+    """Every group's messages, the groups concurrently and each group's in order."""
+
+    async def send_group(group: str, messages: list[dict]) -> None:
+        layer = get_channel_layer()
+        for message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.exception("Could not publish %s to %s", message["event"], group)
+
+    async def send_all() -> None:
+        await asyncio.gather(*(send_group(group, messages) for group, messages in sends.items()))
+
     try:
-        published_mark(group)  # first: radtik.realtime.since
-        sending = get_channel_layer().group_send(group, message)
-        asyncio.run_coroutine_threadsafe(sending, _sender_loop()).result(SEND_TIMEOUT)
+        published_mark(*sends)  # first: radtik.realtime.since
+        asyncio.run_coroutine_threadsafe(send_all(), _sender_loop()).result(SEND_TIMEOUT)
     except (Exception, asyncio.CancelledError):
         # A dead Redis, or a request cancelled because its client hung up, must neither fail
         # the write that already committed nor stop the on-commit hooks after this one (the
         # job's hand-over to the cluster among them).
-        logger.exception("Could not publish %s to %s", message["event"], group)
+        events = sorted({message["event"] for messages in sends.values() for message in messages})
+        logger.exception("Could not publish %s to %s", ", ".join(events), ", ".join(sends))
 
 
 _loop: asyncio.AbstractEventLoop | None = None

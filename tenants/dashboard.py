@@ -59,12 +59,14 @@ def dashboard_changed(tenant_id: int | None = None) -> None:
     publish_coalesced(None, DASHBOARD_TOPIC, DASHBOARD_CHANGED)
 
 
-def _changed(event: DomainEvent) -> None:
-    dashboard_changed(event.tenant_id)
+def _changed(events: list[DomainEvent]) -> None:
+    """A batch of events (a burst of payments settled together) asks once per account."""
+    for tenant_id in dict.fromkeys(event.tenant_id for event in events):
+        dashboard_changed(tenant_id)
 
 
 for _topic, _events in HEARD.items():
-    listen(_topic, *_events)(_changed)
+    listen(_topic, *_events, many=True)(_changed)
 
 
 # ------------------------------------------------------------------------------------ figures

@@ -35,8 +35,8 @@ from radtik.jobs.registry import JobKind, get_kind, kinds
 from radtik.jobs.services import (
     job_attempt_interrupted,
     job_fail,
-    job_publish,
     job_schedule_next_attempt,
+    jobs_publish,
 )
 from radtik.logs import log_context
 from radtik.redis_client import redis_client, redis_key
@@ -178,8 +178,7 @@ def _succeed(done: list[tuple[Job, object]]) -> None:
         JobLogLine.objects.bulk_create(
             JobLogLine(job=job, stage=job.stage, message="completed") for job in finished
         )
-        for job in finished:
-            job_publish(job, "job.succeeded")
+        jobs_publish(finished, "job.succeeded")
 
 
 def _fail_attempt(kind: JobKind, job: Job, exc: BaseException, schema_name: str) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
-from radtik.events import publish
+from radtik.events import publish_many
 from radtik.jobs.broker import hand_over
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus, LogLevel
 from radtik.jobs.lease import lease_end, lease_lapsed, lease_sweep_ensure, worker_name
@@ -422,15 +422,26 @@ def job_publish(
 
     JSON clients read the payload; HTMX pages swap the fragments radtik.jobs.fragments makes of it.
     """
-    tenant_id = current_tenant_id()
     payload = job_payload(job)
     if line:
         payload.update(line=line, level=level, at=timezone.now().isoformat())
-    if list_too:
-        publish(tenant_id, "jobs", event, payload)
-    publish(tenant_id, f"job.{job.pk}", event, payload)
+    publish_many(current_tenant_id(), _job_events(job, event, payload, list_too=list_too))
+
+
+def jobs_publish(jobs: Sequence[Job], event: str) -> None:
+    """job_publish for many jobs (a batch's), sent together after commit."""
+    events = [e for job in jobs for e in _job_events(job, event, job_payload(job), list_too=True)]
+    publish_many(current_tenant_id(), events)
+
+
+def _job_events(
+    job: Job, event: str, payload: dict[str, Any], *, list_too: bool
+) -> list[tuple[str, str, dict | None]]:
+    topics = ["jobs"] if list_too else []
+    topics.append(f"job.{job.pk}")
     if job.target_type:
-        publish(tenant_id, job_target_topic(job.target_type, job.target_id), event, payload)
+        topics.append(job_target_topic(job.target_type, job.target_id))
+    return [(topic, event, payload) for topic in topics]
 
 
 JOB_TARGET_TOPIC_PREFIX = "jobs."

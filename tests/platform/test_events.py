@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from radtik.events import group_name, mask_payload, publish
+from radtik.events import _listeners, group_name, listen, mask_payload, publish, publish_many
 
 
 def test_payloads_mask_contact_data_and_drop_secrets():
@@ -76,3 +76,43 @@ def test_a_cancelled_publish_does_not_stop_the_job_hand_over(
     with schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
         job_enqueue(kind=Progress)
     assert OrmQ.objects.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=False)
+def test_many_events_are_sent_by_one_hook_each_groups_in_order(django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    for group in ("tenant.999.unit", "tenant.999.unit.other"):
+        async_to_sync(layer.group_add)(group, channel)
+    events = [("unit", "thing.changed", {"id": n}) for n in range(5)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        publish_many(999, [*events, ("unit.other", "other.changed", {"id": 9})])
+    assert len(callbacks) == 1
+    callbacks[0]()
+    received = [async_to_sync(layer.receive)(channel) for _ in range(6)]
+    ids = [m["payload"]["id"] for m in received if m["event"] == "thing.changed"]
+    assert ids == [0, 1, 2, 3, 4] and {m["event"] for m in received} == {
+        "thing.changed",
+        "other.changed",
+    }
+    for group in ("tenant.999.unit", "tenant.999.unit.other"):
+        async_to_sync(layer.group_discard)(group, channel)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_listener_of_many_that_fails_on_a_batch_hears_each_event_alone():
+    heard: list[list[int]] = []
+
+    def on_things(events):
+        ids = [event.payload["id"] for event in events]
+        if 2 in ids:
+            raise ValueError("thing 2 cannot be handled")
+        heard.append(ids)
+
+    listen("unit", "thing.batched", many=True)(on_things)
+    try:
+        publish_many(999, [("unit", "thing.batched", {"id": n}) for n in (1, 2, 3)])
+        publish(999, "unit", "thing.batched", {"id": 4})
+    finally:
+        _listeners[("unit", "thing.batched")].remove((on_things, True))
+    assert heard == [[1], [3], [4]]
