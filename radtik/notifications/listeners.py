@@ -7,9 +7,9 @@ from radtik.events import DomainEvent, listen
 from radtik.notifications import triggers
 
 
-@listen("payments", "payment.completed")
-def on_payment_completed(event: DomainEvent) -> None:
-    triggers.payment_receipt_queue(payment_id=event.payload["id"])
+@listen("payments", "payment.completed", many=True)
+def on_payments_completed(events: list[DomainEvent]) -> None:
+    triggers.payment_receipts_queue(payment_ids=[event.payload["id"] for event in events])
 
 
 # The probe's statuses (routers being onboarded, which router health does not watch yet); the

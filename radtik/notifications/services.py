@@ -10,6 +10,7 @@ finds its row by `dedupe_key` and sends once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
-from radtik.events import publish
+from radtik.events import publish_many
 from radtik.jobs.context import JobGiveUp
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
@@ -57,6 +58,20 @@ logger = logging.getLogger(__name__)
 
 
 # -- queue ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Message:
+    """One message to queue: what notification_queue takes, for notifications_queue."""
+
+    channel: str
+    recipient: str
+    template: str
+    context: dict[str, Any]
+    dedupe_key: str | None = None
+    condition: str = ""
+    secrets: tuple[str, ...] = ("password",)
+    language: str | None = None
+
+
 def notification_queue(
     *,
     channel: str,
@@ -71,58 +86,109 @@ def notification_queue(
 ) -> Notification:
     """Record one message and queue its sending (held to the end of quiet hours when it is not
     urgent). Returns the existing row when `dedupe_key` was queued before."""
-    from radtik.notifications.tasks import SendNotification  # tasks imports this module
-
-    if dedupe_key:
-        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
-    now = now or timezone.now()
-    tenant = current_tenant()
-    language = language or tenant.notification_language
-    subject_text, body_text = template_text(key=template, language=language, channel=channel)
-    subject, _ = render_both(subject_text, context, secrets)
-    body, preview = render_both(body_text, context, secrets)
-    urgent = template in URGENT_TEMPLATES
-    notification = Notification(
+    message = Message(
         channel=channel,
         recipient=recipient,
         template=template,
-        language=language,
-        subject=subject[:200],
-        body=body,
-        preview=preview,
-        dedupe_key=dedupe_key or None,
+        context=context,
+        dedupe_key=dedupe_key,
         condition=condition,
-        urgent=urgent,
-        send_after=None if urgent else quiet_hours_end(tenant, now),
+        secrets=secrets,
+        language=language,
     )
-    if OptOut.objects.filter(channel=channel, address=recipient).exists():
-        notification.status = NotificationStatus.SKIPPED
-        notification.error = "The recipient opted out of this channel."
-    elif channel == Channel.SMS and not SmsSettings.objects.exists():
-        # A tenant without an SMS account still sells: the receipt is recorded as skipped, with
-        # the reason, rather than a job that can only fail.
-        notification.status = NotificationStatus.SKIPPED
-        notification.error = SMS_NOT_SET_UP
+    return notifications_queue(messages=[message], now=now)[0]
+
+
+def notifications_queue(
+    *, messages: list[Message], now: datetime | None = None
+) -> list[Notification]:
+    """notification_queue for many messages (a settled batch's receipts): each check one query
+    for them all, the new rows one INSERT. Each message's row, in order."""
+    from radtik.notifications.tasks import SendNotification  # tasks imports this module
+
+    keys = {m.dedupe_key for m in messages if m.dedupe_key}
+    known = {n.dedupe_key: n for n in Notification.objects.filter(dedupe_key__in=keys)}
+    now = now or timezone.now()
+    tenant = current_tenant()
+    texts: dict[tuple[str, str, str], tuple[str, str]] = {}
+    rows: list[Notification] = []
+    new: list[Notification] = []
+    for message in messages:
+        if message.dedupe_key in known:  # queued before, or earlier in this list
+            rows.append(known[message.dedupe_key])
+            continue
+        language = message.language or tenant.notification_language
+        text_key = (message.template, language, message.channel)
+        if text_key not in texts:
+            texts[text_key] = template_text(
+                key=message.template, language=language, channel=message.channel
+            )
+        subject_text, body_text = texts[text_key]
+        subject, _ = render_both(subject_text, message.context, message.secrets)
+        body, preview = render_both(body_text, message.context, message.secrets)
+        urgent = message.template in URGENT_TEMPLATES
+        notification = Notification(
+            channel=message.channel,
+            recipient=message.recipient,
+            template=message.template,
+            language=language,
+            subject=subject[:200],
+            body=body,
+            preview=preview,
+            dedupe_key=message.dedupe_key or None,
+            condition=message.condition,
+            urgent=urgent,
+            send_after=None if urgent else quiet_hours_end(tenant, now),
+        )
+        rows.append(notification)
+        new.append(notification)
+        if message.dedupe_key:
+            known[message.dedupe_key] = notification
+    if not new:
+        return rows
+    _skip_unsendable(new)
     try:
         with transaction.atomic():
-            notification.save()
+            Notification.objects.bulk_create(new)
     except IntegrityError:  # the same cause, queued concurrently
-        return Notification.objects.get(dedupe_key=dedupe_key)
-    logger.info("queued %s", notification)  # __str__ masks the recipient
-    if notification.status == NotificationStatus.QUEUED:
+        if len(messages) > 1:  # each alone: the one queued meanwhile is found by its key
+            return [notifications_queue(messages=[m], now=now)[0] for m in messages]
+        return [Notification.objects.get(dedupe_key=messages[0].dedupe_key)]
+    queued = [n for n in new if n.status == NotificationStatus.QUEUED]
+    for notification in queued:
         delay = (notification.send_after - now).total_seconds() if notification.send_after else 0
-        job = job_enqueue(
+        notification.job_id = job_enqueue(
             kind=SendNotification,
             target=notification,
             params={"notification_id": notification.pk},
             delay=max(0.0, delay),
+        ).pk
+    if queued:
+        Notification.objects.bulk_update(queued, ["job_id"])
+    for notification in new:
+        logger.info("queued %s", notification)  # __str__ masks the recipient
+    notifications_publish(new, "notification.queued")
+    return rows
+
+
+def _skip_unsendable(notifications: list[Notification]) -> None:
+    """Recipients who opted out, and SMS without an SMS account, are recorded as skipped with
+    the reason: a tenant without an SMS account still sells, rather than a job that can only
+    fail."""
+    opted_out = set(
+        OptOut.objects.filter(address__in={n.recipient for n in notifications}).values_list(
+            "channel", "address"
         )
-        notification.job_id = job.pk
-        Notification.objects.filter(pk=notification.pk).update(job_id=job.pk)
-    notification_publish(notification, "notification.queued")
-    return notification
+    )
+    sms = [n for n in notifications if n.channel == Channel.SMS]
+    sms_ready = bool(sms) and SmsSettings.objects.exists()
+    for notification in notifications:
+        if (notification.channel, notification.recipient) in opted_out:
+            notification.status = NotificationStatus.SKIPPED
+            notification.error = "The recipient opted out of this channel."
+        elif notification.channel == Channel.SMS and not sms_ready:
+            notification.status = NotificationStatus.SKIPPED
+            notification.error = SMS_NOT_SET_UP
 
 
 def quiet_hours_end(tenant: Any, now: datetime) -> datetime | None:
@@ -328,7 +394,12 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
 
 
 def notification_publish(notification: Notification, event: str) -> None:
-    publish(current_tenant_id(), NOTIFICATIONS_TOPIC, event, notification_payload(notification))
+    notifications_publish([notification], event)
+
+
+def notifications_publish(notifications: list[Notification], event: str) -> None:
+    events = [(NOTIFICATIONS_TOPIC, event, notification_payload(n)) for n in notifications]
+    publish_many(current_tenant_id(), events)
 
 
 # -- settings ------------------------------------------------------------------------------------

@@ -17,7 +17,12 @@ from billing.choices import PaymentStatus, SubscriptionStatus
 from billing.models import Package, Payment, Subscription, reminder_offsets
 from radtik.notifications.choices import Channel, TemplateKey
 from radtik.notifications.models import Notification, RouterWatch
-from radtik.notifications.services import alert_admins, notification_queue
+from radtik.notifications.services import (
+    Message,
+    alert_admins,
+    notification_queue,
+    notifications_queue,
+)
 from radtik.notifications.tenancy import current_tenant, local_text, tenant_url
 from routers.choices import REACHED, RouterStatus
 from routers.models import Router
@@ -33,30 +38,40 @@ def sms_number(phone: str) -> str:
 
 
 # -- customers -----------------------------------------------------------------------------------
-def payment_receipt_queue(*, payment_id: int) -> Notification | None:
-    """The SMS receipt with the credentials, once per payment however often it is completed."""
-    payment = (
-        Payment.objects.select_related("subscription", "package").filter(pk=payment_id).first()
-    )
-    if payment is None or payment.status != PaymentStatus.COMPLETED or not payment.subscription:
-        return None
-    subscription = payment.subscription
+def payment_receipts_queue(*, payment_ids: list[int]) -> dict[int, Notification]:
+    """Each payment's SMS receipt with the credentials, once per payment however often it is
+    completed; many at once (a settled batch) in one read and one INSERT."""
+    payments = Payment.objects.select_related("subscription", "package").in_bulk(payment_ids)
+    paid = [
+        payments[pk]
+        for pk in dict.fromkeys(payment_ids)
+        if pk in payments
+        and payments[pk].status == PaymentStatus.COMPLETED
+        and payments[pk].subscription
+    ]
+    if not paid:
+        return {}
     tenant = current_tenant()
-    return notification_queue(
-        channel=Channel.SMS,
-        recipient=sms_number(payment.phone),
-        template=TemplateKey.PAYMENT_RECEIPT,
-        context={
-            "amount": payment.amount,
-            "receipt": payment.receipt or "M-Pesa",
-            "package": payment.package.name,
-            "username": subscription.username,
-            "password": subscription.password,
-            "expires": local_text(subscription.ends_at, tenant),
-            "business": tenant.name,
-        },
-        dedupe_key=f"receipt:payment:{payment.pk}",
-    )
+    messages = [
+        Message(
+            channel=Channel.SMS,
+            recipient=sms_number(payment.phone),
+            template=TemplateKey.PAYMENT_RECEIPT,
+            context={
+                "amount": payment.amount,
+                "receipt": payment.receipt or "M-Pesa",
+                "package": payment.package.name,
+                "username": payment.subscription.username,
+                "password": payment.subscription.password,
+                "expires": local_text(payment.subscription.ends_at, tenant),
+                "business": tenant.name,
+            },
+            dedupe_key=f"receipt:payment:{payment.pk}",
+        )
+        for payment in paid
+    ]
+    queued = notifications_queue(messages=messages)
+    return {payment.pk: notification for payment, notification in zip(paid, queued, strict=True)}
 
 
 def _remaining(seconds: float) -> str:
