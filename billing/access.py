@@ -21,7 +21,7 @@ from billing.choices import (
     SubscriptionStatus,
     SyncState,
 )
-from billing.events import payment_publish, subscription_publish
+from billing.events import payment_publish, payments_publish, subscription_publish
 from billing.models import Payment, Subscription
 from billing.selectors import subscription_owner
 from radius.client import agent_client_for
@@ -100,6 +100,7 @@ def payments_grant_access(*, payment_ids: list[int]) -> dict[int, dict[str, Any]
         and payment.subscription.radius_server
     }
     errors = subscriptions_radius_write(list(pending.values()))
+    ready: list[Payment] = []
     with transaction.atomic():
         for payment in granted:
             subscription = payment.subscription
@@ -112,12 +113,13 @@ def payments_grant_access(*, payment_ids: list[int]) -> dict[int, dict[str, Any]
                     from billing.lifecycle import subscription_restore  # it builds on this
 
                     subscription_restore(subscription=subscription)
-            _access_ready(payment, "payment.completed")
+            ready.append(payment)
             outcomes[payment.pk] = {
                 "status": payment.status,
                 "subscription": subscription.pk,
                 "radius": subscription.radius_state,
             }
+        _access_ready(ready, "payment.completed")
     return outcomes
 
 
@@ -204,7 +206,7 @@ def subscription_provision_router(*, subscription_id: int) -> dict[str, Any]:
         )
         payment = subscription.payments.select_related("package", "subscription").first()
         if payment is not None:
-            _access_ready(payment, "user.provisioned")
+            _access_ready([payment], "user.provisioned")
     return {"router": subscription.router.name, "item": item}
 
 
@@ -231,12 +233,14 @@ def _access_failed(payment: Payment, job: Job, event: str) -> None:
     )
 
 
-def _access_ready(payment: Payment, event: str) -> None:
+def _access_ready(payments: list[Payment], event: str) -> None:
     """Access works (again): a reason left by _access_failed goes."""
-    if payment.status_reason:
-        Payment.objects.filter(pk=payment.pk).update(status_reason="")
-        payment.status_reason = ""
-    payment_publish(payment, event)
+    failed_before = [payment for payment in payments if payment.status_reason]
+    if failed_before:
+        Payment.objects.filter(pk__in=[p.pk for p in failed_before]).update(status_reason="")
+        for payment in failed_before:
+            payment.status_reason = ""
+    payments_publish([(payment, event) for payment in payments])
 
 
 # -- expiry --------------------------------------------------------------------------------------

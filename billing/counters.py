@@ -5,6 +5,7 @@ for a (coalesced) dashboard re-render: a completion has no event until access is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -15,15 +16,16 @@ from billing.choices import PaymentStatus
 from billing.models import Payment
 from tenants.dashboard import dashboard_changed
 
-_COLUMN = {
-    PaymentStatus.PENDING: "started",
-    PaymentStatus.COMPLETED: "completed",
-    PaymentStatus.FAILED: "failed",
-    PaymentStatus.FLAGGED: "flagged",
-}
+# The status each count column counts moves into, in the table's order (started: pending).
+_STATUSES = (
+    PaymentStatus.PENDING,
+    PaymentStatus.COMPLETED,
+    PaymentStatus.FAILED,
+    PaymentStatus.FLAGGED,
+)
 _UPSERT = """
 INSERT INTO billing_paymentday (day, package_id, started, completed, failed, flagged, income)
-VALUES (%(day)s, %(package)s, %(started)s, %(completed)s, %(failed)s, %(flagged)s, %(income)s)
+VALUES {rows}
 ON CONFLICT (day, package_id) DO UPDATE SET
     started = billing_paymentday.started + EXCLUDED.started,
     completed = billing_paymentday.completed + EXCLUDED.completed,
@@ -31,6 +33,7 @@ ON CONFLICT (day, package_id) DO UPDATE SET
     flagged = billing_paymentday.flagged + EXCLUDED.flagged,
     income = billing_paymentday.income + EXCLUDED.income
 """
+_ROW = "(%s, %s, %s, %s, %s, %s, %s)"
 
 
 def account_today() -> date:
@@ -43,12 +46,23 @@ def account_today() -> date:
 def payment_counted(payment: Payment) -> None:
     """Count `payment`'s move into its current status (call once per move, inside its
     transaction: the counter commits or rolls back with the payment)."""
-    values = {column: 0 for column in _COLUMN.values()}
-    values[_COLUMN[PaymentStatus(payment.status)]] = 1
-    income = payment.amount if payment.status == PaymentStatus.COMPLETED else Decimal(0)
+    payments_counted([payment])
+
+
+def payments_counted(payments: Iterable[Payment]) -> None:
+    """payment_counted for many moves at once: one upsert of a row per package, in package
+    order (two batches counting the same packages lock their rows in the same order)."""
+    totals: dict[int, list] = {}
+    for payment in payments:
+        row = totals.setdefault(payment.package_id, [0] * len(_STATUSES) + [Decimal(0)])
+        status = PaymentStatus(payment.status)
+        row[_STATUSES.index(status)] += 1
+        if status == PaymentStatus.COMPLETED:
+            row[-1] += payment.amount
+    if not totals:
+        return
+    day = account_today()
+    params = [value for package in sorted(totals) for value in (day, package, *totals[package])]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT,
-            {"day": account_today(), "package": payment.package_id, "income": income, **values},
-        )
+        cursor.execute(_UPSERT.format(rows=", ".join([_ROW] * len(totals))), params)
     dashboard_changed()

@@ -12,7 +12,7 @@ from typing import Any
 from billing.choices import PAYMENTS_TOPIC, SUBSCRIPTIONS_TOPIC
 from billing.models import Payment, Subscription
 from billing.mpesa import mask_phone
-from radtik.events import publish
+from radtik.events import publish, publish_many
 from radtik.tenancy import current_tenant_id
 
 
@@ -33,14 +33,23 @@ def payment_payload(payment: Payment) -> dict[str, Any]:
 
 def payment_publish(payment: Payment, event: str) -> None:
     """Tell operators and the paying customer's page that `payment` changed."""
-    tenant_id = current_tenant_id()
-    publish(tenant_id, PAYMENTS_TOPIC, event, payment_payload(payment))
-    portal_payload = {
-        "status": payment.status,
-        "reason": payment.status_reason,
-        "username": payment.subscription.username if payment.subscription else "",
-    }
-    publish(tenant_id, payment.topic, event, portal_payload)
+    payments_publish([(payment, event)])
+
+
+def payments_publish(changes: list[tuple[Payment, str]]) -> None:
+    """payment_publish for many payments (a settled batch), sent together after commit."""
+    events: list[tuple[str, str, dict | None]] = []
+    for payment, event in changes:
+        portal_payload = {
+            "status": payment.status,
+            "reason": payment.status_reason,
+            "username": payment.subscription.username if payment.subscription else "",
+        }
+        events += [
+            (PAYMENTS_TOPIC, event, payment_payload(payment)),
+            (payment.topic, event, portal_payload),
+        ]
+    publish_many(current_tenant_id(), events)
 
 
 def subscription_publish(subscription: Subscription, event: str) -> None:

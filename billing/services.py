@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.choices import (
@@ -32,8 +33,8 @@ from billing.choices import (
     SubscriptionStatus,
     SyncState,
 )
-from billing.counters import payment_counted
-from billing.events import payment_publish, subscription_publish
+from billing.counters import payment_counted, payments_counted
+from billing.events import payment_publish, payments_publish, subscription_publish
 from billing.inbox import inbox_refused_add, inbox_wake
 from billing.login_links import portal_login_url
 from billing.models import (
@@ -64,7 +65,7 @@ from billing.selectors import portal_packages
 from radius.models import RadiusServer
 from radius.namespace import username_owners
 from radtik.audit.choices import AuditAction
-from radtik.audit.services import audit_changes, audit_record
+from radtik.audit.services import AuditItem, audit_changes, audit_record, audit_record_each
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
 from radtik.writes import fields_update, row_create, row_delete, single_row_save
@@ -86,6 +87,19 @@ RESULT_ACTIONS = {
     ResolvedVia.CALLBACK: AuditAction.PAYMENT_RESULT_CALLBACK,
     ResolvedVia.QUERY: AuditAction.PAYMENT_RESULT_QUERY,
 }
+# What activating a subscription changes on an existing row.
+ACTIVATED_FIELDS = [
+    "status",
+    "starts_at",
+    "ends_at",
+    "router",
+    "radius_server",
+    "cleanup_pending",
+    "radius_state",
+    "router_state",
+    "last_error",
+    "updated_at",
+]
 
 
 class PaymentPushFailed(Exception):
@@ -503,57 +517,25 @@ def payment_callback_retry(*, callback_id: int, actor: Any = None) -> PaymentCal
 # -- settle --------------------------------------------------------------------------------------
 def payment_settle(*, payment_id: int, now: Any = None) -> Payment:
     """Turn a resolved payment into access (or a failure / a flag). Idempotent."""
-    now = now or timezone.now()
     with transaction.atomic():
-        # of=self: the package row stays unlocked, or every payment for it would queue here.
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("package")
-            .get(pk=payment_id)
-        )
-        if payment.status != PaymentStatus.PENDING or not payment.resolved_via:
-            return payment
-        payment.processed_at = now
-        if payment.result_code != str(SUCCESS):
-            code = result_code_from(payment.result_code)
-            meaning = describe_result_code(code, payment.result_desc)
-            payment.status = PaymentStatus.FAILED
-            payment.status_reason = meaning.customer_text
-            action = AuditAction.PAYMENT_FAILED
-        elif payment.paid_amount is None or payment.paid_amount != payment.amount:
-            payment.status = PaymentStatus.FLAGGED
-            payment.status_reason = amount_mismatch(payment.paid_amount, payment.amount)
-            action = AuditAction.PAYMENT_FLAGGED
-        else:
-            customer = _customer_for(payment, now)
-            payment.customer = customer
-            payment.subscription = subscription_activate(
-                customer=customer, package=payment.package, now=now
-            )
-            payment.status = PaymentStatus.COMPLETED
-            payment.status_reason = ""
-            action = AuditAction.PAYMENT_COMPLETED
-        payment.save()
-        payment_counted(payment)
-        audit_record(
-            actor=None,
-            action=action,
-            obj=payment,
-            changes={
-                **audit_changes({"status": PaymentStatus.PENDING}, {"status": payment.status}),
-                "reason": payment.status_reason,
-            },
-        )
-        if action != AuditAction.PAYMENT_COMPLETED:
-            payment_publish(payment, action.value)  # the event is named as the action
-    return payment
+        return _settle([payment_id], now or timezone.now())[payment_id]
 
 
 def payments_settle(*, payment_ids: list[int]) -> dict[int, Payment | Exception]:
-    """payment_settle for many payments in one transaction, a savepoint each, in the order given
-    (their callbacks' order): each payment settled, or the error that kept it pending."""
-    settled: dict[int, Payment | Exception] = {}
+    """payment_settle for many payments, in the order given (their callbacks' order), each step
+    one statement for them all. Should the batch fail (a payment the database refuses), each is
+    settled alone, a savepoint each: the error stays its payment's, never the others'."""
     now = timezone.now()
+    try:
+        with transaction.atomic():
+            return dict(_settle(payment_ids, now))
+    except Exception as exc:
+        if len(payment_ids) == 1:
+            return {payment_ids[0]: exc}
+        logger.warning(
+            "Settling %s payments at once failed, each alone now: %s", len(payment_ids), exc
+        )
+    settled: dict[int, Payment | Exception] = {}
     with transaction.atomic():
         for payment_id in payment_ids:
             try:
@@ -563,64 +545,172 @@ def payments_settle(*, payment_ids: list[int]) -> dict[int, Payment | Exception]
     return settled
 
 
-def _customer_for(payment: Payment, now: Any) -> Customer:
-    """The paying phone's customer, or for a renewal the renewed subscription's."""
-    if payment.subscription_id is not None:
-        customer_id = Subscription.objects.values_list("customer_id", flat=True).get(
-            pk=payment.subscription_id
+def _settle(payment_ids: list[int], now: Any) -> dict[int, Payment]:
+    """The settling rules, for one payment or a batch: the rows locked in one SELECT, then each
+    step one statement for the batch, the payments taken in the order given. In the caller's
+    transaction."""
+    # of=self: the package row stays unlocked, or every payment for it would queue here. In pk
+    # order: two batches holding the same payment (a retry's) lock in the same order.
+    rows = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("package__router__radius_server", "package__radius_server")
+        .filter(pk__in=payment_ids)
+        .order_by("pk")
+    )
+    locked = {payment.pk: payment for payment in rows}
+    for payment_id in payment_ids:
+        if payment_id not in locked:
+            raise Payment.DoesNotExist(f"Payment #{payment_id} does not exist.")
+    due = [
+        payment
+        for payment in (locked[pk] for pk in dict.fromkeys(payment_ids))
+        if payment.status == PaymentStatus.PENDING and payment.resolved_via
+    ]
+    actions: dict[int, AuditAction] = {}
+    paying: list[Payment] = []
+    for payment in due:
+        payment.processed_at = now
+        if payment.result_code != str(SUCCESS):
+            code = result_code_from(payment.result_code)
+            meaning = describe_result_code(code, payment.result_desc)
+            payment.status = PaymentStatus.FAILED
+            payment.status_reason = meaning.customer_text
+            actions[payment.pk] = AuditAction.PAYMENT_FAILED
+        elif payment.paid_amount is None or payment.paid_amount != payment.amount:
+            payment.status = PaymentStatus.FLAGGED
+            payment.status_reason = amount_mismatch(payment.paid_amount, payment.amount)
+            actions[payment.pk] = AuditAction.PAYMENT_FLAGGED
+        else:
+            paying.append(payment)
+    steps: dict[int, AuditItem] = {}
+    if paying:
+        customers = _customers_for(paying, now)
+        activated = subscriptions_activate(
+            activations=[(customers[p.pk], p.package) for p in paying], now=now
         )
-    else:
-        customer_id = Customer.objects.get_or_create(phone=payment.phone)[0].pk
-    customer = Customer.objects.select_for_update().get(pk=customer_id)
-    if payment.mac_address and payment.mac_address not in customer.mac_addresses:
-        customer.mac_addresses = [*customer.mac_addresses, payment.mac_address][-10:]
-    customer.last_payment_at = now
-    customer.save()
-    return customer
+        for payment, (subscription, step) in zip(paying, activated, strict=True):
+            payment.customer, payment.subscription = customers[payment.pk], subscription
+            payment.status, payment.status_reason = PaymentStatus.COMPLETED, ""
+            actions[payment.pk], steps[payment.pk] = AuditAction.PAYMENT_COMPLETED, step
+    Payment.objects.bulk_update(
+        due, ["processed_at", "status", "status_reason", "customer", "subscription"]
+    )
+    payments_counted(due)
+    audits: list[AuditItem] = []
+    for payment in due:
+        if payment.pk in steps:
+            audits.append(steps[payment.pk])
+        changes = audit_changes({"status": PaymentStatus.PENDING}, {"status": payment.status})
+        audits.append((actions[payment.pk], payment, {**changes, "reason": payment.status_reason}))
+    audit_record_each(actor=None, items=audits)
+    # Each event is named as the action; a completion has its event once access is set up.
+    payments_publish(
+        [(p, actions[p.pk].value) for p in due if actions[p.pk] != AuditAction.PAYMENT_COMPLETED]
+    )
+    return {payment_id: locked[payment_id] for payment_id in payment_ids}
+
+
+def _customers_for(payments: list[Payment], now: Any) -> dict[int, Customer]:
+    """Each payment's customer: the paying phone's (created at its first payment), or for a
+    renewal the renewed subscription's. Locked in pk order, given the payment's MAC address and
+    time, saved in one UPDATE."""
+    renewed = dict(
+        Subscription.objects.filter(
+            pk__in={p.subscription_id for p in payments if p.subscription_id is not None}
+        ).values_list("pk", "customer_id")
+    )
+    phones = sorted({p.phone for p in payments if p.subscription_id is None})
+    if phones:  # one INSERT for the new phones (in order: two batches never wait on each other)
+        Customer.objects.bulk_create([Customer(phone=p) for p in phones], ignore_conflicts=True)
+    customers = list(
+        Customer.objects.select_for_update()
+        .filter(Q(phone__in=phones) | Q(pk__in=renewed.values()))
+        .order_by("pk")
+    )
+    by_pk = {customer.pk: customer for customer in customers}
+    by_phone = {customer.phone: customer for customer in customers}
+    owners: dict[int, Customer] = {}
+    for payment in payments:
+        if payment.subscription_id is not None:
+            customer = by_pk[renewed[payment.subscription_id]]
+        else:
+            customer = by_phone[payment.phone]
+        if payment.mac_address and payment.mac_address not in customer.mac_addresses:
+            customer.mac_addresses = [*customer.mac_addresses, payment.mac_address][-10:]
+        customer.last_payment_at = now
+        owners[payment.pk] = customer
+    paid = list({customer.pk: customer for customer in owners.values()}.values())
+    Customer.objects.bulk_update(paid, ["mac_addresses", "last_payment_at"])
+    return owners
 
 
 def subscription_activate(*, customer: Customer, package: Package, now: Any) -> Subscription:
     """Create, extend (still active) or reconnect (expired) the customer's subscription."""
-
-    validity = timedelta(seconds=package.validity_seconds)
-    router = package.router
-    radius_server = package.radius_server or (router.radius_server if router else None)
-    subscription = (
-        Subscription.objects.select_for_update().filter(customer=customer, package=package).first()
-    )
-    if subscription is None:
-        subscription = Subscription(
-            customer=customer,
-            package=package,
-            username=_new_username(radius_server),
-            password=_random(8),
-            starts_at=now,
-            ends_at=now + validity,
-        )
-        before: dict[str, Any] = {}
-        action = AuditAction.SUBSCRIPTION_CREATE
-    elif subscription.status == SubscriptionStatus.ACTIVE and subscription.ends_at > now:
-        before = {"ends_at": subscription.ends_at}
-        subscription.ends_at += validity
-        action = AuditAction.SUBSCRIPTION_EXTEND
-    else:
-        before = {"status": subscription.status, "ends_at": subscription.ends_at}
-        subscription.starts_at, subscription.ends_at = now, now + validity
-        action = AuditAction.SUBSCRIPTION_RECONNECT
-    subscription.status = SubscriptionStatus.ACTIVE
-    subscription.router, subscription.radius_server = router, radius_server
-    _access_pending(subscription)
-    subscription.save()
-    audit_record(
-        actor=None,
-        action=action,
-        obj=subscription,
-        changes=audit_changes(
-            before, {"status": subscription.status, "ends_at": subscription.ends_at}
-        ),
-    )
-    _queue_router_access(subscription)
+    ((subscription, step),) = subscriptions_activate(activations=[(customer, package)], now=now)
+    audit_record_each(actor=None, items=[step])
     return subscription
+
+
+def subscriptions_activate(
+    *, activations: list[tuple[Customer, Package]], now: Any
+) -> list[tuple[Subscription, AuditItem]]:
+    """subscription_activate for many (customer, package), in the order given: a second one for
+    the same subscription extends what the first made. The rows locked in one SELECT and
+    written in bulk, router users queued; each step's audit entry is returned for the caller to
+    write with its own, in its order."""
+    if not activations:
+        return []
+    wanted = Q()
+    for customer, package in activations:
+        wanted |= Q(customer_id=customer.pk, package_id=package.pk)
+    current = {
+        (s.customer_id, s.package_id): s
+        for s in Subscription.objects.select_for_update().filter(wanted).order_by("pk")
+    }
+    existing = list(current.values())
+    created: list[Subscription] = []
+    steps: list[tuple[Subscription, AuditItem]] = []
+    for customer, package in activations:
+        validity = timedelta(seconds=package.validity_seconds)
+        router = package.router
+        radius_server = package.radius_server or (router.radius_server if router else None)
+        subscription = current.get((customer.pk, package.pk))
+        if subscription is None:
+            subscription = Subscription(
+                customer=customer,
+                package=package,
+                password=_random(8),
+                starts_at=now,
+                ends_at=now + validity,
+            )
+            current[(customer.pk, package.pk)] = subscription
+            created.append(subscription)
+            before: dict[str, Any] = {}
+            action = AuditAction.SUBSCRIPTION_CREATE
+        elif subscription.status == SubscriptionStatus.ACTIVE and subscription.ends_at > now:
+            before = {"ends_at": subscription.ends_at}
+            subscription.ends_at += validity
+            action = AuditAction.SUBSCRIPTION_EXTEND
+        else:
+            before = {"status": subscription.status, "ends_at": subscription.ends_at}
+            subscription.starts_at, subscription.ends_at = now, now + validity
+            action = AuditAction.SUBSCRIPTION_RECONNECT
+        subscription.package = package  # the object at hand: its name labels the audit entry
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.router, subscription.radius_server = router, radius_server
+        _access_pending(subscription)
+        after = {"status": subscription.status, "ends_at": subscription.ends_at}
+        steps.append((subscription, (action, subscription, audit_changes(before, after))))
+    usernames = _new_usernames([subscription.radius_server for subscription in created])
+    for subscription, username in zip(created, usernames, strict=True):
+        subscription.username = username
+    Subscription.objects.bulk_create(created)
+    for subscription in existing:
+        subscription.updated_at = timezone.now()  # bulk_update does not set auto_now fields
+    Subscription.objects.bulk_update(existing, ACTIVATED_FIELDS)
+    for subscription, _ in steps:
+        _queue_router_access(subscription)
+    return steps
 
 
 def _access_pending(subscription: Subscription) -> None:
@@ -714,14 +804,30 @@ def _random(length: int) -> str:
     return "".join(secrets.choice(CREDENTIAL_ALPHABET) for _ in range(length))
 
 
-def _new_username(radius_server: RadiusServer | None) -> str:
-    """Unique among subscriptions and, with a server, in its username namespace."""
-    while True:
-        name = USERNAME_PREFIX + _random(8)
-        if Subscription.objects.filter(username=name).exists():
-            continue
-        if radius_server is None or not username_owners(server=radius_server, usernames=[name]):
-            return name
+def _new_usernames(servers: list[RadiusServer | None]) -> list[str]:
+    """A new username for each subscription to be made on these servers: unique among
+    subscriptions and, with a server, in its username namespace. Checked for all at once; a
+    name drawn that is taken (once in a billion) is drawn again."""
+    names: dict[int, str] = {}
+    while len(names) < len(servers):
+        drawn = {i: USERNAME_PREFIX + _random(8) for i in range(len(servers)) if i not in names}
+        taken = set(names.values())
+        taken.update(
+            Subscription.objects.filter(username__in=drawn.values()).values_list(
+                "username", flat=True
+            )
+        )
+        on_server: dict[RadiusServer, list[str]] = {}
+        for i, name in drawn.items():
+            if servers[i] is not None:
+                on_server.setdefault(servers[i], []).append(name)
+        for server, candidates in on_server.items():
+            taken.update(username_owners(server=server, usernames=candidates))
+        for i, name in drawn.items():
+            if name not in taken:
+                names[i] = name
+                taken.add(name)
+    return [names[i] for i in range(len(servers))]
 
 
 # -- reconcile -----------------------------------------------------------------------------------

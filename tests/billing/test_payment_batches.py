@@ -7,20 +7,37 @@ channel layer and RADIUS agent.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from billing.models import DarajaSettings, Package, Payment, PaymentCallback, Subscription
-from billing.tasks import ProcessPayment, callbacks_drain
+from billing.models import (
+    Customer,
+    DarajaSettings,
+    Package,
+    Payment,
+    PaymentCallback,
+    PaymentDay,
+    Subscription,
+)
+from billing.services import amount_mismatch, payments_settle
+from billing.tasks import ProcessPayment, callbacks_drain, process_payments
 from radius.client import agent_client_for
+from radtik.audit.models import AuditEntry
+from radtik.events import group_name
 from radtik.jobs.batch import batch_run
 from radtik.jobs.models import Job
 from radtik.jobs.runner import run_job
+from radtik.notifications.models import Notification
 from tests.billing.support import callback, post_callback
+from tests.support.events import GroupListener
 from tests.support.radius import agent_server
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +159,146 @@ def test_jobs_of_a_batch_runner_that_died_are_run_again(tenant_client, shop):
         lines = Job.objects.get(pk=jobs[0].pk).log_lines.values_list("message", flat=True)
         assert any("interrupted" in line for line in lines)
         assert set(Payment.objects.values_list("status", flat=True)) == {"completed"}
+
+
+# -- settling set-based ----------------------------------------------------------------------------
+_serial = itertools.count()
+SETTLING_ACTIONS = [
+    "subscription.create",
+    "subscription.extend",
+    "subscription.reconnect",
+    "payment.completed",
+    "payment.failed",
+    "payment.flagged",
+]
+
+
+def paid(shop, phones: list[str], **fields) -> list[Payment]:
+    """One payment per phone whose success callback was matched, as the batch finds them."""
+    values = {"result_code": "0", "paid_amount": 50, "resolved_via": "callback", **fields}
+    made = []
+    for phone in phones:
+        n = next(_serial)
+        made.append(
+            Payment(
+                package=fields.get("package", shop["package"]),
+                phone=phone,
+                amount=50,
+                checkout_request_id=f"ws_CO_set_{n}",
+                receipt=f"QST{n:07d}",
+                **{k: v for k, v in values.items() if k != "package"},
+            )
+        )
+    with schema_context("alpha"):
+        return Payment.objects.bulk_create(made)
+
+
+def mixed(shop, n: int, prefix: str) -> list[Payment]:
+    """`n` payments: most paid by a phone of their own, one phone paying twice, one cancelled
+    at the phone, one underpaid."""
+    phones = [f"2547{prefix}{i:05d}" for i in range(n - 3)]
+    return [
+        *paid(shop, [*phones, phones[0]]),
+        *paid(shop, [f"2547{prefix}99998"], result_code="1032", paid_amount=None),
+        *paid(shop, [f"2547{prefix}99999"], paid_amount=49),
+    ]
+
+
+def batch_queries(payments: list[Payment]) -> int:
+    """The statements ProcessPayment's batch runs for `payments`: settled, then access."""
+    jobs = [Job(params={"payment_id": payment.pk}) for payment in payments]
+    with schema_context("alpha"), CaptureQueriesContext(connection) as queries:
+        outcomes = process_payments(jobs)
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    return len(queries)
+
+
+def test_settling_a_batch_costs_no_more_statements_per_payment(shop):
+    """Each step is one statement for the batch (locks, customers, subscriptions, payments,
+    audit rows, counters, receipts), however many payments it holds."""
+    batch_queries(mixed(shop, 4, "130"))  # first: what a worker reads once and keeps
+    small = batch_queries(mixed(shop, 5, "131"))
+    payments = mixed(shop, 50, "132")
+    large = batch_queries(payments)
+    assert large <= small + 5, (small, large)
+    with schema_context("alpha"):
+        completed = Payment.objects.filter(pk__in=[p.pk for p in payments], status="completed")
+        keys = [f"receipt:payment:{pk}" for pk in completed.values_list("pk", flat=True)]
+        assert len(keys) == 48 and Notification.objects.filter(dedupe_key__in=keys).count() == 48
+    # Run again (a redelivery): nothing changes, no second receipt.
+    batch_queries(payments)
+    with schema_context("alpha"):
+        assert completed.count() == 48
+        assert Notification.objects.filter(dedupe_key__in=keys).count() == 48
+        assert Subscription.objects.filter(customer__phone__startswith="2547132").count() == 47
+
+
+def test_a_mixed_batch_settles_each_payment_as_it_would_alone(
+    shop, tenants, django_capture_on_commit_callbacks
+):
+    """Renewal, a phone paying twice, a cancelled and an underpaid payment and one settled
+    before, in one batch: each gets its own status, reason, audit entries, counts and events,
+    in the callbacks' order."""
+    with schema_context("alpha"):
+        regular = Customer.objects.create(phone="254713000001")
+        ends_at = timezone.now() + timedelta(minutes=30)
+        renewed = Subscription.objects.create(
+            customer=regular,
+            package=shop["package"],
+            username="mprenew01",
+            password="pw-renew",
+            starts_at=timezone.now() - timedelta(minutes=30),
+            ends_at=ends_at,
+        )
+    # Someone else's phone pays for the regular's account (the portal's renew page).
+    (renewal,) = paid(shop, ["254713000002"], subscription=renewed, renewal=True)
+    twice = paid(shop, ["254713000003", "254713000003"])
+    (cancelled,) = paid(
+        shop, ["254713000004"], result_code="1032", result_desc="Cancelled", paid_amount=None
+    )
+    (underpaid,) = paid(shop, ["254713000005"], paid_amount=49)
+    (done,) = paid(shop, ["254713000006"], status="completed")
+    order = [renewal, twice[0], cancelled, twice[1], underpaid, done]
+    operators = GroupListener(group_name(tenants["alpha"].pk, "payments"))
+    with operators, schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
+        settled = payments_settle(payment_ids=[p.pk for p in order])
+    assert [settled[p.pk].status for p in order] == [
+        "completed", "completed", "failed", "completed", "flagged", "completed"
+    ]  # fmt: skip
+    assert "cancelled" in settled[cancelled.pk].status_reason
+    assert settled[underpaid.pk].status_reason == amount_mismatch(Decimal(49), Decimal(50))
+    assert operators.wait_for("payment.failed")["payload"]["id"] == cancelled.pk
+    assert operators.wait_for("payment.flagged")["payload"]["id"] == underpaid.pk
+    with schema_context("alpha"):
+        now = Payment.objects.get(pk=renewal.pk).processed_at
+        assert Payment.objects.get(pk=done.pk).processed_at is None  # left as it was
+        renewed.refresh_from_db()
+        assert renewed.ends_at == ends_at + timedelta(hours=1)
+        assert settled[renewal.pk].customer == regular
+        assert not Customer.objects.filter(phone="254713000002").exists()
+        made = Subscription.objects.get(customer__phone="254713000003")
+        assert (made.starts_at, made.ends_at) == (now, now + timedelta(hours=2))
+        assert {settled[p.pk].subscription_id for p in twice} == {made.pk}
+        entries = AuditEntry.objects.filter(action__in=SETTLING_ACTIONS).order_by("id")
+        assert [(entry.action, int(entry.object_id)) for entry in entries] == [
+            ("subscription.extend", renewed.pk),
+            ("payment.completed", renewal.pk),
+            ("subscription.create", made.pk),
+            ("payment.completed", twice[0].pk),
+            ("payment.failed", cancelled.pk),
+            ("subscription.extend", made.pk),
+            ("payment.completed", twice[1].pk),
+            ("payment.flagged", underpaid.pk),
+        ]
+        at = DjangoJSONEncoder().default
+        extended = entries.get(action="subscription.extend", object_id=str(made.pk))
+        assert extended.changes == {
+            "status": {"old": None, "new": "active"},
+            "ends_at": {"old": at(now + timedelta(hours=1)), "new": at(now + timedelta(hours=2))},
+        }
+        assert entries.get(action="payment.failed").changes == {
+            "status": {"old": "pending", "new": "failed"},
+            "reason": settled[cancelled.pk].status_reason,
+        }
+        day = PaymentDay.objects.get(package=shop["package"])
+        assert (day.completed, day.failed, day.flagged, day.income) == (3, 1, 1, 150)
