@@ -68,7 +68,7 @@ from radtik.audit.choices import AuditAction
 from radtik.audit.services import AuditItem, audit_changes, audit_record, audit_record_each
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
-from radtik.writes import fields_update, row_create, row_delete, single_row_save
+from radtik.writes import fields_update, row_create, row_delete, rows_update, single_row_save
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/api/payments/mpesa/callback/{secret}/"
@@ -549,15 +549,16 @@ def _settle(payment_ids: list[int], now: Any) -> dict[int, Payment]:
     """The settling rules, for one payment or a batch: the rows locked in one SELECT, then each
     step one statement for the batch, the payments taken in the order given. In the caller's
     transaction."""
-    # of=self: the package row stays unlocked, or every payment for it would queue here. In pk
-    # order: two batches holding the same payment (a retry's) lock in the same order.
-    rows = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("package__router__radius_server", "package__radius_server")
-        .filter(pk__in=payment_ids)
-        .order_by("pk")
-    )
+    # Only the payment rows (the package's stays unlocked, or every payment for it would queue
+    # here), in pk order: two batches holding the same payment (a retry's) lock in one order.
+    rows = Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk")
     locked = {payment.pk: payment for payment in rows}
+    # Read once for the batch, not joined to each row: a burst buys few packages.
+    packages = Package.objects.select_related("router__radius_server", "radius_server").in_bulk(
+        {payment.package_id for payment in locked.values()}
+    )
+    for payment in locked.values():
+        payment.package = packages[payment.package_id]
     for payment_id in payment_ids:
         if payment_id not in locked:
             raise Payment.DoesNotExist(f"Payment #{payment_id} does not exist.")
@@ -592,9 +593,7 @@ def _settle(payment_ids: list[int], now: Any) -> dict[int, Payment]:
             payment.customer, payment.subscription = customers[payment.pk], subscription
             payment.status, payment.status_reason = PaymentStatus.COMPLETED, ""
             actions[payment.pk], steps[payment.pk] = AuditAction.PAYMENT_COMPLETED, step
-    Payment.objects.bulk_update(
-        due, ["processed_at", "status", "status_reason", "customer", "subscription"]
-    )
+    rows_update(due, ["processed_at", "status", "status_reason", "customer", "subscription"])
     payments_counted(due)
     audits: list[AuditItem] = []
     for payment in due:
@@ -640,7 +639,7 @@ def _customers_for(payments: list[Payment], now: Any) -> dict[int, Customer]:
         customer.last_payment_at = now
         owners[payment.pk] = customer
     paid = list({customer.pk: customer for customer in owners.values()}.values())
-    Customer.objects.bulk_update(paid, ["mac_addresses", "last_payment_at"])
+    rows_update(paid, ["mac_addresses", "last_payment_at"])
     return owners
 
 
@@ -660,9 +659,12 @@ def subscriptions_activate(
     write with its own, in its order."""
     if not activations:
         return []
-    wanted = Q()
+    buyers: dict[int, list[int]] = {}
     for customer, package in activations:
-        wanted |= Q(customer_id=customer.pk, package_id=package.pk)
+        buyers.setdefault(package.pk, []).append(customer.pk)
+    wanted = Q()
+    for package_id, customer_ids in buyers.items():
+        wanted |= Q(package_id=package_id, customer_id__in=customer_ids)
     current = {
         (s.customer_id, s.package_id): s
         for s in Subscription.objects.select_for_update().filter(wanted).order_by("pk")
@@ -706,8 +708,8 @@ def subscriptions_activate(
         subscription.username = username
     Subscription.objects.bulk_create(created)
     for subscription in existing:
-        subscription.updated_at = timezone.now()  # bulk_update does not set auto_now fields
-    Subscription.objects.bulk_update(existing, ACTIVATED_FIELDS)
+        subscription.updated_at = timezone.now()  # an UPDATE of ours: auto_now is not applied
+    rows_update(existing, ACTIVATED_FIELDS)
     for subscription, _ in steps:
         _queue_router_access(subscription)
     return steps

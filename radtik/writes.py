@@ -1,12 +1,13 @@
 """The shared body of the plain `<entity>_create` / `_update` / `_delete` services: validated,
 audited creates, field edits and deletes of one row. Services with rules of their own do not use
-it."""
+it. And rows_update: many rows' fields saved in one statement."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
@@ -56,3 +57,25 @@ def single_row_save(
         current.save()
         audit_record(actor=actor, action=action, obj=current, changes=audit_changes(before, fields))
     return current
+
+
+def rows_update(objs: Sequence[models.Model], fields: list[str]) -> None:
+    """Save `fields` of many rows of one model in one UPDATE ... FROM unnest(...). Django's
+    bulk_update builds a CASE per field and row: a third of settling a batch of payments."""
+    if not objs:
+        return
+    meta = objs[0]._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    names = [quote(column.column) for column in columns]
+    arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    assignments = ", ".join(f"{name} = u.{name}" for name in names[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+            f"FROM unnest({arrays}) AS u ({', '.join(names)}) WHERE t.{names[0]} = u.{names[0]}",
+            [
+                [column.get_db_prep_save(getattr(obj, column.attname), connection) for obj in objs]
+                for column in columns
+            ],
+        )

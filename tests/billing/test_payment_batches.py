@@ -252,7 +252,10 @@ def test_a_mixed_batch_settles_each_payment_as_it_would_alone(
         )
     # Someone else's phone pays for the regular's account (the portal's renew page).
     (renewal,) = paid(shop, ["254713000002"], subscription=renewed, renewal=True)
-    twice = paid(shop, ["254713000003", "254713000003"])
+    twice = [
+        *paid(shop, ["254713000003"], mac_address="AA:BB:CC:00:00:01"),
+        *paid(shop, ["254713000003"], mac_address="AA:BB:CC:00:00:02"),
+    ]
     (cancelled,) = paid(
         shop, ["254713000004"], result_code="1032", result_desc="Cancelled", paid_amount=None
     )
@@ -279,6 +282,8 @@ def test_a_mixed_batch_settles_each_payment_as_it_would_alone(
         made = Subscription.objects.get(customer__phone="254713000003")
         assert (made.starts_at, made.ends_at) == (now, now + timedelta(hours=2))
         assert {settled[p.pk].subscription_id for p in twice} == {made.pk}
+        assert made.customer.mac_addresses == ["AA:BB:CC:00:00:01", "AA:BB:CC:00:00:02"]
+        assert made.customer.last_payment_at == now
         entries = AuditEntry.objects.filter(action__in=SETTLING_ACTIONS).order_by("id")
         assert [(entry.action, int(entry.object_id)) for entry in entries] == [
             ("subscription.extend", renewed.pk),
