@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from radtik.embedded import DATA_DIR
+from radtik.embedded import DATA_DIR, ENV_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SLUG = "acme"
@@ -57,10 +57,21 @@ def _kept(filename: str, defaults: dict[str, str]) -> dict[str, str]:
     if all(key in kept for key in defaults):
         return kept
     kept = {**defaults, **kept}
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(kept, indent=2))
-    path.chmod(0o600)
+    _private_write(filename, kept)
     return kept
+
+
+def _private_write(filename: str, values: dict[str, str]) -> None:
+    path = DATA_DIR / filename
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # before the secrets go in
+    path.write_text(json.dumps(values, indent=2))
+
+
+# What another terminal's manage.py needs to reach this run (radtik.devmanage).
+SHARED_ENV = ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY",
+              "DATABASE_URL", "REDIS_URL")  # fmt: skip
 
 
 def _credentials() -> dict[str, str]:
@@ -156,6 +167,7 @@ def main() -> int:
         env.setdefault(name, value)  # keys given in the environment win
     port = env.setdefault("PORT", "8000")
     print(_servers(env), flush=True)
+    _private_write(ENV_FILE, {name: env[name] for name in SHARED_ENV})
     creds = _credentials()
     setup = _manage(
         env,
@@ -280,7 +292,7 @@ def main() -> int:
             f"  routers {SIM_COUNT} simulated MikroTiks at 127.0.0.1:{SIM_BASE_PORT}.."
             f"{SIM_BASE_PORT + SIM_COUNT - 1}, admin / {creds['router_admin_password']}\n"
             f"          after adding one, apply its bootstrap script with\n"
-            f"          .venv/bin/python manage.py apply_bootstrap --tenant {DEMO_SLUG} "
+            f"          .venv/bin/python -m radtik.devmanage apply_bootstrap --tenant {DEMO_SLUG} "
             f"--router NAME --admin-password {creds['router_admin_password']}\n"
             f"  RADIUS  agent http://127.0.0.1:{AGENT_PORT} "
             f"(server 'demo-radius' in {DEMO_SLUG}); {radius_said}\n"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 DATA_DIR = Path(os.environ.get("RADTIK_DATA_DIR", Path(__file__).resolve().parent.parent / ".data"))
 DATABASE_NAME = "radtik"
+# The running `make run`'s servers and keys, for manage.py from another terminal.
+ENV_FILE = "env.json"
 
 
 def embedded_database_url(*, keep_running: bool = True) -> str:

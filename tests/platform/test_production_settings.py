@@ -167,3 +167,18 @@ def test_production_defaults_serve_only_the_base_domain_over_tls():
     # DisallowedHost, which django-tenants answers with a bare 404: the host is never looked up
     # (an allowed unknown host gets "No radtik account is served at <host>").
     assert got["foreign"] == [404, False]
+
+
+def test_another_terminal_s_manage_py_reaches_the_running_make_run(tmp_path):
+    """The banner's apply_bootstrap line: radtik.devmanage takes the run's servers and keys
+    from .data/env.json; without it, one readable line."""
+    shared = {name: os.environ[name] for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")}
+    shared["DATABASE_URL"] = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/radtik")
+    (tmp_path / "env.json").write_text(json.dumps(shared))
+    bare = {name: None for name in shared} | {"RADTIK_DATA_DIR": str(tmp_path)}
+    assert run(["manage.py", "check"], **bare).returncode != 0  # manage.py alone: refused
+    done = run(["-m", "radtik.devmanage", "check"], **bare)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "env.json").unlink()
+    missing = run(["-m", "radtik.devmanage", "check"], **bare)
+    assert missing.returncode == 2 and "start `make run` first" in missing.stderr
