@@ -49,6 +49,19 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class TaskLinesFilter(logging.Filter):
+    """django-q2 logs every task it queues, takes and ends at INFO (a sweep tick a second):
+    those go, its cluster's start, stop and warnings stay. Jobs log their own lines."""
+
+    PER_TASK = ("Enqueued", "Processed", "created task")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not (message.startswith(self.PER_TASK) or " processing " in message)
+
+
 class JsonFormatter(_JsonFormatter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault(

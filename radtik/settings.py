@@ -444,7 +444,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "radtik.logs.ContextFilter"}},
+    "filters": {
+        "context": {"()": "radtik.logs.ContextFilter"},
+        "task_lines": {"()": "radtik.logs.TaskLinesFilter"},
+    },
     "formatters": {
         "json": {
             "()": "radtik.logs.JsonFormatter",
@@ -467,7 +470,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django_q": {"level": "WARNING"},
+        # django-q2's own logger: no line per task (radtik.logs.TaskLinesFilter).
+        "django-q": {"filters": ["task_lines"]},
         # django-axes logs every login failure and its start at INFO; lockouts are WARNING.
         "axes": {"level": "WARNING"},
         # Only our handler: Django's own (console in DEBUG, mail_admins) would write the request

@@ -88,3 +88,27 @@ def test_web_and_worker_lines_are_json_with_tenant_job_and_request_ids_and_no_se
     assert answered.headers["X-Request-ID"] == "abc-1"
     made = requests.get(f"{base}/login/", headers={**host, "X-Request-ID": "bad id!"}, timeout=30)
     assert made.headers["X-Request-ID"] != "bad id!" and len(made.headers["X-Request-ID"]) == 32
+
+
+def test_the_task_clusters_log_no_line_per_task():
+    """make run's banner stays readable: django-q2 ("django-q") keeps its cluster's lines and
+    warnings but none per task; the jobs' own lines say what ran."""
+    import logging
+
+    kept = []
+    handler = logging.Handler()
+    handler.emit = kept.append
+    quiet = logging.getLogger("django-q")
+    quiet.addHandler(handler)
+    try:
+        quiet.info("Enqueued [radtik] 6")
+        quiet.info("Process-1 processing sweep:routers.health 'radtik.jobs.sweep.sweep_tick'")
+        quiet.info("Processed 'radtik.jobs.sweep.sweep_tick' (sweep:routers.health)")
+        quiet.info("Q Cluster fish-south [payments] running.")
+        quiet.warning("Process-1 stopped doing work")
+    finally:
+        quiet.removeHandler(handler)
+    assert [r.getMessage() for r in kept] == [
+        "Q Cluster fish-south [payments] running.",
+        "Process-1 stopped doing work",
+    ]
