@@ -125,8 +125,15 @@ def test_a_kick_ends_a_session_by_disconnect_request_or_else_through_the_api(
     assert "Disconnect-Request to 127.0.0.31:3799: no answer" in log
     assert "ended through the RouterOS API (/ip/hotspot/active remove)" in log
     assert nas.sent[-1][0] == "Stop" and nas.sent[-1][1]["User-Name"] == other.username
+
     # A router that acknowledges the Disconnect-Request and keeps the user online, with no
     # Stop: the ACK is not taken for the end; the API removes the session.
+    def others_closed():
+        with schema_context("alpha"):
+            return not Session.objects.filter(username=other.username, is_open=True).exists()
+
+    # The API-ended session's Stop read in first: the kick below must name the new one.
+    wait_for(others_closed, timeout=60, what=f"{other.username}'s ended session closed")
     nas.accept_coa, nas.keep_on_disconnect = True, True
     assert nas.login(other.username, other.password).accepted
     again = open_session(other.username)
