@@ -85,20 +85,37 @@ def sessions_disconnect_run(ctx: JobContext) -> dict[str, int]:
         .order_by("id")
     )
     ctx.progress("disconnecting", 10, f"{len(open_sessions)} open session(s): {params['reason']}")
-    paths = {"disconnect_request": 0, "api": 0}
+    paths = _ended_before(ctx)
     for number, session in enumerate(open_sessions, 1):
-        paths[_end(ctx, session)] += 1
+        paths[_end(ctx, session, paths)] += 1
+        ctx.save_checkpoint(paths=paths)
         ctx.progress(
             "disconnecting",
             10 + int(number * 90 / len(open_sessions)),
             f"{number}/{len(open_sessions)} ended",
         )
     return {
-        "ended": len(open_sessions),
+        "ended": sum(paths.values()),
         "via_disconnect_request": paths["disconnect_request"],
         "via_api": paths["api"],
         "removed_from_radius": removed,
     }
+
+
+def _ended_before(ctx: JobContext) -> dict[str, int]:
+    """The paths earlier attempts ended sessions by: a retry's result still counts them, and
+    the session an attempt was ending when it failed counts when it is now closed."""
+    saved = ctx.checkpoint
+    paths = {"disconnect_request": 0, "api": 0, **saved.get("paths", {})}
+    ending = saved.get("ending")
+    if ending and Session.objects.filter(pk=ending["session"], is_open=False).exists():
+        paths[ending["path"]] += 1
+        ctx.save_checkpoint(paths=paths)
+    return paths
+
+
+def _trying(ctx: JobContext, paths: dict[str, int], session: Session, path: str) -> None:
+    ctx.save_checkpoint(paths=paths, ending={"session": session.pk, "path": path})
 
 
 def _remove_users(ctx: JobContext, remove: dict[str, list[str]]) -> int:
@@ -121,10 +138,11 @@ def _ingest(ctx: JobContext, server: RadiusServer) -> None:
         ctx.log(f"could not read accounting of {server.name}: {exc}", level=LogLevel.WARNING)
 
 
-def _end(ctx: JobContext, session: Session) -> str:
+def _end(ctx: JobContext, session: Session, paths: dict[str, int]) -> str:
     """End one session; the path that did it ("disconnect_request" or "api")."""
     who = f"{session.username} ({session.session_id})"
     nas = session.router.host if session.router else session.nas_ip_address
+    _trying(ctx, paths, session, "disconnect_request")
     try:
         with agent_client_for(session.radius_server) as agent:
             answer = agent.disconnect(
@@ -163,6 +181,7 @@ def _end(ctx: JobContext, session: Session) -> str:
             f"{who} is still online and its NAS {nas} is none of this account's routers, so "
             "the RouterOS API cannot end it: check the router's /radius incoming (accept=yes)"
         )
+    _trying(ctx, paths, session, "api")
     menu, removed = _remove_active(session)
     if _stopped(ctx, session):
         ctx.log(f"{who} ended through the RouterOS API ({menu} remove): its Stop arrived")

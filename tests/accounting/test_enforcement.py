@@ -120,7 +120,11 @@ def test_a_kick_ends_a_session_by_disconnect_request_or_else_through_the_api(
     job = wait_job(answer.json()["job"]["id"], timeout=120)
     assert job.status == "succeeded", (job.error, log_of(job))
     assert [s.username for s in nas.sessions()] == [voucher.username]
-    assert job.result["via_api"] == 1 and job.result["via_disconnect_request"] == 0
+    assert job.result["via_api"] == 1 and job.result["via_disconnect_request"] == 0, (
+        job.attempts,
+        job.result,
+        log_of(job),
+    )
     log = log_of(job)
     assert "Disconnect-Request to 127.0.0.31:3799: no answer" in log
     assert "ended through the RouterOS API (/ip/hotspot/active remove)" in log
@@ -141,7 +145,11 @@ def test_a_kick_ends_a_session_by_disconnect_request_or_else_through_the_api(
     job = wait_job(answer.json()["job"]["id"], timeout=120)
     assert job.status == "succeeded", (job.error, log_of(job))
     assert [s.username for s in nas.sessions()] == [voucher.username]
-    assert job.result["via_api"] == 1 and job.result["via_disconnect_request"] == 0
+    assert job.result["via_api"] == 1 and job.result["via_disconnect_request"] == 0, (
+        job.attempts,
+        job.result,
+        log_of(job),
+    )
     assert "acknowledged the Disconnect-Request but sent no Stop" in log_of(job)
     nas.accept_coa, nas.keep_on_disconnect = False, False  # ignoring CoA again
     # A PPPoE session (the router's PPP through RADIUS too) leaves /ppp/active.
