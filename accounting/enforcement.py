@@ -13,14 +13,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
 from accounting.disconnect import sessions_disconnect
 from accounting.models import Session
 from billing.choices import SUBSCRIPTIONS_TOPIC
+from billing.models import Subscription
 from radtik.events import DomainEvent, listen
 from radtik.jobs.models import Job
+from radtik.jobs.services import job_target_fields
 from vouchers.choices import VOUCHERS_TOPIC
+from vouchers.models import Voucher, VoucherBatch
 
 _pending = threading.local()  # (schema, transaction id) -> the job this transaction queued
 
@@ -53,9 +56,12 @@ def access_ended(
     job: Job | None = getattr(_pending, "job", None)
     if job is not None and getattr(_pending, "key", None) == key:
         params = _merged(job.params, sessions, vouchers, subscriptions, remove or {})
+        target = job_target_fields(_target(params["vouchers"], params["subscriptions"]))
         # Zero rows: the savepoint that made the job was rolled back; a new job then.
-        if Job.objects.filter(pk=job.pk).update(params=params):
+        if Job.objects.filter(pk=job.pk).update(params=params, **target):
             job.params = params
+            for field, value in target.items():
+                setattr(job, field, value)
             return job
     job = sessions_disconnect(
         reason=reason,
@@ -63,9 +69,33 @@ def access_ended(
         vouchers=vouchers,
         subscriptions=subscriptions,
         remove=remove,
+        target=_target(vouchers, subscriptions),
     )
     _pending.key, _pending.job = key, job
     return job
+
+
+def _target(vouchers: list[int], subscriptions: list[int]) -> models.Model | None:
+    """What the job is about, for the job list and the target's page: the one voucher or
+    subscription, or the one batch all its vouchers are of; none for a mix."""
+    if subscriptions and not vouchers:
+        return (
+            Subscription.objects.filter(pk=subscriptions[0]).first()
+            if len(subscriptions) == 1
+            else None
+        )
+    if vouchers and not subscriptions:
+        if len(vouchers) == 1:
+            return Voucher.objects.filter(pk=vouchers[0]).first()
+        batches = list(
+            Voucher.objects.filter(pk__in=vouchers)
+            .values_list("batch_id", flat=True)
+            .order_by()  # the model's ordering would make DISTINCT per voucher
+            .distinct()[:2]
+        )
+        if len(batches) == 1:
+            return VoucherBatch.objects.filter(pk=batches[0]).first()
+    return None
 
 
 def _merged(

@@ -24,6 +24,17 @@ from radtik.tenancy import current_tenant_id
 RUNNER = "radtik.jobs.runner.run_job"
 
 
+def job_target_fields(target: models.Model | None) -> dict[str, str]:
+    """A Job's columns naming what it works on (blank for none)."""
+    if target is None:
+        return {"target_type": "", "target_id": "", "target_repr": ""}
+    return {
+        "target_type": target._meta.label_lower,
+        "target_id": str(target.pk),
+        "target_repr": str(target)[:200],
+    }
+
+
 def job_enqueue(
     *,
     kind: JobKind,
@@ -44,9 +55,7 @@ def job_enqueue(
     user = requested_by if getattr(requested_by, "is_authenticated", False) else None
     job = Job.objects.create(
         kind=kind.name,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
+        **job_target_fields(target),
         params=params or {},
         max_attempts=1 if foreground else max_attempts or kind.policy.attempts,
         requested_by=user,

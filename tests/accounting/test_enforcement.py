@@ -201,6 +201,7 @@ def test_a_voucher_valid_a_minute_after_first_use_is_disconnected_and_rejected_a
     job = wait_job(job.pk, timeout=60)
     assert job.status == "succeeded", (job.error, log_of(job))
     assert job.result["removed_from_radius"] == 1
+    assert job.target_repr == voucher.username  # what the job list names it by
     assert "ended by Disconnect-Request" in log_of(job)
     assert agent.call("GET", f"/users/{voucher.username}").status_code == 404
     refused = nas.login(voucher.username, voucher.password)

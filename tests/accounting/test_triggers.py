@@ -42,6 +42,9 @@ def test_vouchers_used_up_in_one_transaction_share_one_job_that_also_removes_the
     assert job.params["sessions"] == [online.pk]
     assert job.params["vouchers"] == sorted([first.pk, second.pk])
     assert job.params["remove"] == {str(server.pk): sorted([first.username, second.username])}
+    # The job list names what it is about: the batch both vouchers are of.
+    assert (job.target_type, job.target_id) == ("vouchers.voucherbatch", str(batch.pk))
+    assert job.target_repr == str(batch)
     # A voucher already used up changes nothing, so asks nothing more.
     voucher_used_up(voucher=first, reason="again")
     assert disconnects() == [job] and disconnects()[0].params == job.params
@@ -72,3 +75,4 @@ def test_a_subscription_suspended_or_expired_has_its_sessions_ended(alpha, statu
     (job,) = disconnects()
     assert job.params["sessions"] == [online.pk]
     assert job.params["subscriptions"] == [subscription.pk]
+    assert job.target_repr == str(subscription)
