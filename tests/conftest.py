@@ -78,9 +78,10 @@ def tenants(django_db_setup, django_db_blocker):
 @pytest.fixture
 def live_db(django_db_setup, django_db_blocker):
     """Committed data, visible to other processes; cleaned up after the test."""
-    from tests.support.cleanup import truncate_test_data
+    from tests.support.cleanup import forget_wake_keys, truncate_test_data
 
     with django_db_blocker.unblock():
+        forget_wake_keys()  # what a rolled-back test before this one "queued" never ran
         yield
         truncate_test_data(keep_tenants=set(TENANTS))
 

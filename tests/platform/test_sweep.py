@@ -11,7 +11,7 @@ from radtik.jobs.models import Job
 from radtik.jobs.services import job_cancel, job_claim_due, job_enqueue
 from radtik.jobs.sweep import sweep_ensure, sweep_tick
 from radtik.redis_client import redis_client, redis_key
-from tests.support.cleanup import forget_sweeps
+from tests.support.cleanup import forget_wake_keys
 from tests.support.jobkinds import Swept
 from tests.support.jobs import wait_job
 
@@ -87,4 +87,4 @@ def test_a_stale_chain_is_replaced_and_ends_at_its_next_tick(tenants):
         sweep_ensure("test.swept", "alpha")  # a live chain is left alone
         assert client.get(LEASE).split(":")[0] == token
     finally:
-        forget_sweeps()
+        forget_wake_keys()

@@ -27,7 +27,7 @@ def truncate_test_data(*, keep_tenants: set[str]) -> None:
         for tenant in extra:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
     extra.delete()
-    forget_sweeps()  # no new ticks start on the rows about to go
+    forget_wake_keys()  # no new ticks start on the rows about to go
     with connection.cursor() as cursor:
         for schema in [public, *sorted(keep_tenants)]:
             keep = PUBLIC_KEEP if schema == public else KEEP_TABLES
@@ -38,7 +38,7 @@ def truncate_test_data(*, keep_tenants: set[str]) -> None:
             "DELETE FROM public.tenants_domain WHERE tenant_id NOT IN "
             "(SELECT id FROM public.tenants_tenant)"
         )
-    forget_sweeps()
+    forget_wake_keys()
 
 
 def _truncate(cursor, tables: list[str]) -> None:
@@ -55,10 +55,18 @@ def _truncate(cursor, tables: list[str]) -> None:
             time.sleep(0.5)
 
 
-def forget_sweeps() -> None:
-    """The broker rows of the sweeps' ticks were just truncated: their chains are gone too."""
+# Keys that say "a task is queued or running" (the sweeps' chains, the callback inbox's drain,
+# batch runners): a test whose transaction rolled back, or a truncation, removes the task but
+# not its key, and the next test's work would wait for the key to expire.
+WAKE_KEYS = [("sweep", "*"), ("billing", "inbox", "*"), ("jobs", "batch", "*")]
+
+
+def forget_wake_keys() -> None:
+    """The broker rows of the sweeps' ticks, drains and batch runners are gone (truncated, or
+    never committed): forget that they were queued."""
     from radtik.redis_client import redis_client, redis_key
 
     client = redis_client()
-    for key in client.scan_iter(redis_key("sweep", "*")):
-        client.delete(key)
+    for parts in WAKE_KEYS:
+        for key in client.scan_iter(redis_key(*parts)):
+            client.delete(key)
