@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -70,12 +71,12 @@ def test_a_new_session_changes_online_users(tenant_page):
 
 
 def test_a_router_going_down_changes_routers_down(tenant_page):
-    with schema_context("alpha"):
+    # Not due for an hour, in the transaction that makes it: the suite's cluster would check the
+    # factory's address (nothing answers there) and set it offline before the test does.
+    with schema_context("alpha"), transaction.atomic():
         router = factories.router()
         health = router_managed_record(router=router, items=[])
         health = router_health_set(health=health, state="online", reason="")
-        # Not due for an hour: the suite's cluster would check the factory's address (nothing
-        # answers there) and set it offline before the test does.
         RouterHealth.objects.filter(pk=health.pk).update(due_at=timezone.now() + timedelta(hours=1))
     page = tenant_page("alpha", role="viewer")
     page.goto("/")
