@@ -5,8 +5,8 @@ receipt check, an audit entry and the ProcessPayment job with its events: two th
 callback cost when the request did it. Done by a drain in the payments cluster instead, the
 request is one INSERT, so a burst of callbacks is answered as fast as Daraja sends them
 (bench/payments_callback.py) while the matching follows, in arrival order, right behind: many
-rows per transaction (a savepoint each), their ProcessPayment Jobs settled in batches too
-(radtik.jobs.batch).
+rows per transaction, matched together (one statement per step for the batch), their
+ProcessPayment Jobs settled in batches too (radtik.jobs.batch).
 
 Wake-ups coalesce: a Redis key per schema says a drain is queued or running. The callback that
 sets it hands a drain over; the others only store their row. A drain clears the key before its
@@ -71,9 +71,9 @@ def inbox_wake(schema_name: str, *, force: bool = False) -> None:
         logger.exception("could not wake the callback inbox of %s", schema_name)
 
 
-def inbox_drain(schema_name: str, match: Callable[[PaymentCallback], object]) -> int:
-    """Match waiting callbacks with `match` (called inside the transaction that holds the
-    callback's row lock) until none is left; returns how many were matched."""
+def inbox_drain(schema_name: str, match: Callable[[list[PaymentCallback]], object]) -> int:
+    """Match waiting callbacks with `match` (given a batch, called inside the transaction that
+    holds their row locks) until none is left; returns how many were matched."""
     matched = 0
     failed: set[int] = set()
     with schema_context(schema_name), log_context(tenant=schema_name):
@@ -88,10 +88,11 @@ def inbox_drain(schema_name: str, match: Callable[[PaymentCallback], object]) ->
                 return matched  # ...or it did, and that drain takes over
 
 
-def _take_batch(match: Callable[[PaymentCallback], object], failed: set[int]) -> int | None:
-    """Match the oldest waiting rows (not failed in this drain), up to BATCH in one transaction
-    with a savepoint each: how many were matched, None when no row waits. A row whose matching
-    fails is counted and left for a later drain. Concurrent drains take different rows."""
+def _take_batch(match: Callable[[list[PaymentCallback]], object], failed: set[int]) -> int | None:
+    """Match the oldest waiting rows (not failed in this drain), up to BATCH in one transaction:
+    all at once, or, should that fail, each alone with a savepoint each. How many were matched,
+    None when no row waits. A row whose matching fails alone is counted and left for a later
+    drain. Concurrent drains take different rows."""
     with transaction.atomic():
         callbacks = list(
             inbox_waiting()
@@ -101,11 +102,24 @@ def _take_batch(match: Callable[[PaymentCallback], object], failed: set[int]) ->
         )  # an error here (the inbox cannot be read) is the drain's: the broker retries it
         if not callbacks:
             return None
+        if len(callbacks) > 1:
+            try:
+                with transaction.atomic():
+                    match(callbacks)
+                return len(callbacks)
+            except Exception as exc:
+                logger.warning(
+                    "Matching %s callbacks at once failed, each alone now: %s", len(callbacks), exc
+                )
+                # The batch's writes are undone; its rows are read afresh for each alone.
+                callbacks = list(
+                    PaymentCallback.objects.filter(pk__in=[c.pk for c in callbacks]).order_by("id")
+                )
         matched = 0
         for callback in callbacks:
             try:
                 with transaction.atomic():
-                    match(callback)
+                    match([callback])
                 matched += 1
             except Exception as exc:
                 failed.add(callback.pk)

@@ -1,6 +1,6 @@
 """Payment rules: initiate an STK push, record callbacks idempotently, settle, reconcile.
 
-Every Daraja outcome (callback or STK query) goes through `_record_result` under a row lock and
+Every Daraja outcome (callback or STK query) goes through `_record_results` under a row lock and
 a per-CheckoutRequestID advisory lock, so any number of copies, concurrent or not, is settled
 once: the first copy queues ProcessPayment, every later one is stored as a duplicate. A callback
 request only stores the callback; the inbox's drain matches it (billing.inbox).
@@ -67,7 +67,7 @@ from radius.namespace import username_owners
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import AuditItem, audit_changes, audit_record, audit_record_each
 from radtik.jobs.models import Job
-from radtik.jobs.services import job_enqueue
+from radtik.jobs.services import job_enqueue, jobs_enqueue
 from radtik.writes import fields_update, row_create, row_delete, rows_update, single_row_save
 
 logger = logging.getLogger(__name__)
@@ -335,7 +335,7 @@ def payment_initiate(
         )
         if early is not None:
             parsed = parse_callback(early.body)
-            early.outcome = _record_callback(payment, parsed)
+            early.outcome = _record_result(payment, DarajaResult.of(parsed), ResolvedVia.CALLBACK)
             early.payment = payment
             early.save(update_fields=["outcome", "payment"])
     return payment
@@ -343,56 +343,103 @@ def payment_initiate(
 
 def _lock_checkout(checkout_request_id: str) -> None:
     """Serialise everything that touches one CheckoutRequestID (in this schema)."""
+    _lock_checkouts([checkout_request_id])
+
+
+def _lock_checkouts(checkout_request_ids: list[str]) -> None:
+    """_lock_checkout for many, in one statement; taken in sorted order, so two batches sharing
+    some IDs never wait on each other in a circle."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"{connection.schema_name}:mpesa:{checkout_request_id}"],
+            "SELECT pg_advisory_xact_lock(hashtext(%s || id)) "
+            "FROM unnest(%s::text[]) AS id ORDER BY id",
+            [f"{connection.schema_name}:mpesa:", sorted(set(checkout_request_ids))],
         )
 
 
-def _record_result(
-    payment: Payment,
-    result_code: ResultCode,
-    result_desc: str,
-    amount: Decimal | None,
-    receipt: str | None,
-    via: str,
-) -> str:
-    """Store Daraja's outcome on a locked payment once and queue its processing."""
+@dataclass(frozen=True)
+class DarajaResult:
+    """Daraja's final word on one STK push, by callback or STK query."""
+
+    result_code: ResultCode
+    result_desc: str
+    amount: Decimal | None
+    receipt: str | None
+
+    @classmethod
+    def of(cls, callback: StkCallback) -> DarajaResult:
+        return cls(callback.result_code, callback.result_desc, callback.amount, callback.receipt)
+
+
+def _record_results(results: list[tuple[Payment, DarajaResult]], via: str) -> list[str]:
+    """Store Daraja's outcome on locked payments, once each, and queue their processing; each
+    step one statement for them all (a drained batch of callbacks). The outcome per item, in
+    order: ACCEPTED, or DUPLICATE for a payment already resolved (or earlier in `results`)."""
     from billing.tasks import ProcessPayment  # tasks imports this module
 
-    if payment.resolved_via:
-        return CallbackOutcome.DUPLICATE
-    payment.result_code = str(result_code)
-    payment.result_desc = result_desc[:500]
-    payment.paid_amount = amount
-    payment.resolved_via = via
-    payment.resolved_at = timezone.now()
-    flag = ""
-    if receipt and Payment.objects.filter(receipt=receipt).exclude(pk=payment.pk).exists():
-        flag = f"M-Pesa receipt {receipt} was already used by another payment."
-    else:
-        payment.receipt = receipt or None
-    if amount is not None and amount != payment.amount:
-        # Decided on the amount as Daraja sent it: the column keeps cents, so 49.999 would read
-        # back as 50.00 and pass the price check in payment_settle.
-        flag = amount_mismatch(amount, payment.amount)
-    if flag:
-        payment.status, payment.status_reason = PaymentStatus.FLAGGED, flag
-    payment.save(update_fields=RESULT_FIELDS)
-    if flag:
-        payment_counted(payment)
-    audit_record(
-        actor=None,
-        action=RESULT_ACTIONS[via],
-        obj=payment,
-        changes={"result_code": result_code, "receipt": receipt or ""},
+    receipts = {result.receipt for _, result in results if result.receipt}
+    holders = dict(
+        Payment.objects.filter(receipt__in=receipts).values_list("receipt", "pk")
+        if receipts
+        else []
     )
-    if flag:
+    now = timezone.now()
+    outcomes: list[str] = []
+    resolved: list[tuple[Payment, DarajaResult]] = []
+    flagged: list[Payment] = []
+    for payment, result in results:
+        if payment.resolved_via:
+            outcomes.append(CallbackOutcome.DUPLICATE)
+            continue
+        payment.result_code = str(result.result_code)
+        payment.result_desc = result.result_desc[:500]
+        payment.paid_amount = result.amount
+        payment.resolved_via = via
+        payment.resolved_at = now
+        flag = ""
+        if result.receipt and holders.get(result.receipt, payment.pk) != payment.pk:
+            flag = f"M-Pesa receipt {result.receipt} was already used by another payment."
+        else:
+            payment.receipt = result.receipt or None
+            if result.receipt:
+                holders[result.receipt] = payment.pk
+        if result.amount is not None and result.amount != payment.amount:
+            # Decided on the amount as Daraja sent it: the column keeps cents, so 49.999 would
+            # read back as 50.00 and pass the price check in payment_settle.
+            flag = amount_mismatch(result.amount, payment.amount)
+        if flag:
+            payment.status, payment.status_reason = PaymentStatus.FLAGGED, flag
+            flagged.append(payment)
+        resolved.append((payment, result))
+        outcomes.append(CallbackOutcome.ACCEPTED)
+    if not resolved:
+        return outcomes
+    rows_update([payment for payment, _ in resolved], RESULT_FIELDS)
+    if flagged:
+        payments_counted(flagged)
+    audit_record_each(
+        actor=None,
+        items=[
+            (
+                RESULT_ACTIONS[via],
+                payment,
+                {"result_code": result.result_code, "receipt": result.receipt or ""},
+            )
+            for payment, result in resolved
+        ],
+    )
+    if flagged:
         # Settling skips a payment that is no longer pending: tell operators and the portal now.
-        payment_publish(payment, "payment.flagged")
-    job_enqueue(kind=ProcessPayment, target=payment, params={"payment_id": payment.pk})
-    return CallbackOutcome.ACCEPTED
+        payments_publish([(payment, "payment.flagged") for payment in flagged])
+    jobs_enqueue(
+        kind=ProcessPayment,
+        items=[(payment, {"payment_id": payment.pk}) for payment, _ in resolved],
+    )
+    return outcomes
+
+
+def _record_result(payment: Payment, result: DarajaResult, via: str) -> str:
+    return _record_results([(payment, result)], via)[0]
 
 
 def amount_mismatch(paid: Decimal | None, price: Decimal) -> str:
@@ -402,17 +449,6 @@ def amount_mismatch(paid: Decimal | None, price: Decimal) -> str:
     return (
         f"Paid KES {shown}, the package costs KES {price}: "
         "no access granted; refund or grant by hand."
-    )
-
-
-def _record_callback(payment: Payment, parsed: StkCallback) -> str:
-    return _record_result(
-        payment,
-        parsed.result_code,
-        parsed.result_desc,
-        parsed.amount,
-        parsed.receipt,
-        ResolvedVia.CALLBACK,
     )
 
 
@@ -467,31 +503,40 @@ def _refuse(remote_addr: str | None, size: int, error: str, status: int) -> Call
     return CallbackReceipt(status, CallbackOutcome.REFUSED, error)
 
 
-def payment_callback_match(callback: PaymentCallback) -> None:
-    """Match a waiting callback (row locked by the inbox's drain) to its payment: the first word
-    on a payment queues ProcessPayment, a later one is a duplicate, one for no payment here is
-    unknown."""
-    try:
-        parsed = parse_callback(callback.body)
-    except CallbackParseError as exc:  # stored parseable (by older rules, say): kept, not lost
-        callback.outcome, callback.error = CallbackOutcome.MALFORMED, str(exc)[:500]
-        callback.save(update_fields=["outcome", "error"])
-        return
-    _lock_checkout(parsed.checkout_request_id)
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(checkout_request_id=parsed.checkout_request_id)
-        .first()
-    )
-    if payment is None:
-        callback.outcome = CallbackOutcome.UNKNOWN
-        logger.warning(
-            "M-Pesa callback for unknown CheckoutRequestID %s stored", parsed.checkout_request_id
-        )
-    else:
+def payment_callbacks_match(callbacks: list[PaymentCallback]) -> None:
+    """Match waiting callbacks (rows locked by the inbox's drain, in arrival order) to their
+    payments: the first word on a payment queues ProcessPayment, a later one is a duplicate, one
+    for no payment here is unknown. One statement per step for the batch; the drain retries the
+    rows one by one should the batch fail."""
+    parsed: dict[int, StkCallback] = {}
+    for callback in callbacks:
+        try:
+            parsed[callback.pk] = parse_callback(callback.body)
+        except CallbackParseError as exc:  # stored parseable (by older rules, say): kept
+            callback.outcome, callback.error = CallbackOutcome.MALFORMED, str(exc)[:500]
+    checkout_ids = [p.checkout_request_id for p in parsed.values()]
+    payments: dict[str, Payment] = {}
+    if checkout_ids:
+        _lock_checkouts(checkout_ids)
+        rows = Payment.objects.select_for_update().filter(checkout_request_id__in=checkout_ids)
+        payments = {payment.checkout_request_id: payment for payment in rows.order_by("pk")}
+    matched: list[tuple[PaymentCallback, Payment, DarajaResult]] = []
+    for callback in callbacks:
+        if callback.pk not in parsed:
+            continue
+        checkout_id = parsed[callback.pk].checkout_request_id
+        payment = payments.get(checkout_id)
+        if payment is None:
+            callback.outcome = CallbackOutcome.UNKNOWN
+            logger.warning("M-Pesa callback for unknown CheckoutRequestID %s stored", checkout_id)
+            continue
         callback.payment = payment
-        callback.outcome = _record_callback(payment, parsed)
-    callback.save(update_fields=["outcome", "payment"])
+        matched.append((callback, payment, DarajaResult.of(parsed[callback.pk])))
+    results = [(payment, result) for _, payment, result in matched]
+    outcomes = _record_results(results, ResolvedVia.CALLBACK)
+    for (callback, _, _), outcome in zip(matched, outcomes, strict=True):
+        callback.outcome = outcome
+    rows_update(callbacks, ["outcome", "payment", "error"])
 
 
 def payment_callback_retry(*, callback_id: int, actor: Any = None) -> PaymentCallback:
@@ -853,13 +898,9 @@ def payment_query_resolve(*, payment: Payment, client: DarajaClient) -> str:
         _lock_checkout(payment.checkout_request_id or "")
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         amount = locked.amount if result.succeeded else None
+        code = SUCCESS if result.result_code is None else result.result_code
         outcome = _record_result(
-            locked,
-            SUCCESS if result.result_code is None else result.result_code,
-            result.result_desc,
-            amount,
-            None,
-            ResolvedVia.QUERY,
+            locked, DarajaResult(code, result.result_desc, amount, None), ResolvedVia.QUERY
         )
     return "resolved" if outcome == CallbackOutcome.ACCEPTED else "already resolved"
 

@@ -24,7 +24,7 @@ from billing.mpesa import DarajaError, DarajaRateLimitedError
 from billing.services import (
     daraja_client,
     daraja_settings,
-    payment_callback_match,
+    payment_callbacks_match,
     payment_query_resolve,
     payment_settle,
     payments_due_for_query,
@@ -135,7 +135,7 @@ ExpireSubscriptions = JobKind(
 
 def callbacks_drain(schema_name: str) -> int:
     """The callback inbox's drain (a task of the payments cluster, see billing.inbox)."""
-    return inbox_drain(schema_name, payment_callback_match)
+    return inbox_drain(schema_name, payment_callbacks_match)
 
 
 minute_check_register(inbox_revive)

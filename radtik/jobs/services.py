@@ -71,6 +71,39 @@ def job_enqueue(
     return job
 
 
+def jobs_enqueue(
+    *, kind: JobKind, items: Sequence[tuple[models.Model | None, dict[str, Any]]]
+) -> list[Job]:
+    """job_enqueue (by the system, at once) for many Jobs of a batched kind, (target, params)
+    each: one INSERT of the Jobs, one of their log lines, their events sent together and one
+    wake of the kind's batch runner, whatever their number (a drained batch of callbacks)."""
+    if kind.run_batch is None:
+        raise ValueError(f"{kind.name} is not a batched kind: enqueue its jobs one by one")
+    if not items:
+        return []
+    from radtik.jobs.batch import batch_wake  # the batch runner claims through this module
+
+    jobs = Job.objects.bulk_create(
+        [
+            Job(
+                kind=kind.name,
+                **job_target_fields(target),
+                params=params,
+                max_attempts=kind.policy.attempts,
+                delivered_attempt=1,  # the Job is the hand-over, as in _deliver
+            )
+            for target, params in items
+        ]
+    )
+    JobLogLine.objects.bulk_create(
+        [JobLogLine(job=job, message="queued by system") for job in jobs]
+    )
+    jobs_publish(jobs, "job.queued")
+    schema_name = connection.schema_name
+    transaction.on_commit(lambda: batch_wake(kind, schema_name), robust=True)
+    return jobs
+
+
 def _deliver(job: Job, *, delay: float) -> None:
     """Hand the job's next attempt to its cluster, in the caller's transaction.
 

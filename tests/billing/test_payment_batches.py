@@ -307,3 +307,63 @@ def test_a_mixed_batch_settles_each_payment_as_it_would_alone(
         }
         day = PaymentDay.objects.get(package=shop["package"])
         assert (day.completed, day.failed, day.flagged, day.income) == (3, 1, 1, 150)
+
+
+def drained_queries(tenant_client, shop, bodies: list[str]) -> int:
+    """Store `bodies` as Daraja's callbacks; the statements one drain takes to match them all."""
+    for body in bodies:
+        response = post_callback(tenant_client, "alpha", shop["secret"], body, drain=False)
+        assert response.status_code == 200, response.content
+    with CaptureQueriesContext(connection) as queries:
+        callbacks_drain("alpha")
+    return len(queries)
+
+
+def test_a_drained_batch_matches_each_callback_as_it_would_alone(tenant_client, shop):
+    """Copies, an unknown ID, a receipt used twice and an underpaid amount in one batch: each
+    callback gets the outcome it would alone, in arrival order, with one job per payment; and
+    the batch costs about the same statements at 5 callbacks as at 50."""
+    paid, reused, cancelled, short = (
+        pending(shop, f"ws_CO_drain_{n}", f"25471400000{n}") for n in range(4)
+    )
+    bodies = [
+        callback(paid.checkout_request_id, receipt="QDR0000001"),
+        callback(paid.checkout_request_id, receipt="QDR0000001"),  # Daraja's copy
+        callback("ws_CO_nobody_here", receipt="QDR0000009"),
+        callback(reused.checkout_request_id, receipt="QDR0000001"),  # another payment's receipt
+        callback(cancelled.checkout_request_id, code=1032),
+        callback(short.checkout_request_id, amount=49.0, receipt="QDR0000004"),
+    ]
+    drained_queries(tenant_client, shop, bodies)
+    with schema_context("alpha"):
+        outcomes = list(PaymentCallback.objects.order_by("id").values_list("outcome", flat=True))
+        assert outcomes == ["accepted", "duplicate", "unknown", "accepted", "accepted", "accepted"]
+        states = {p.pk: p for p in Payment.objects.all()}
+        assert states[paid.pk].receipt == "QDR0000001" and states[paid.pk].status == "pending"
+        assert states[reused.pk].status == "flagged" and states[reused.pk].receipt is None
+        assert "QDR0000001 was already used" in states[reused.pk].status_reason
+        assert states[cancelled.pk].result_code == "1032"
+        assert states[short.pk].status_reason == amount_mismatch(Decimal(49), Decimal(50))
+        jobs = Job.objects.filter(kind=ProcessPayment.name)
+        assert sorted(jobs.values_list("params__payment_id", flat=True)) == sorted(
+            [paid.pk, reused.pk, cancelled.pk, short.pk]
+        )
+        assert set(jobs.values_list("target_repr", flat=True)) >= {str(paid)}
+        audited = AuditEntry.objects.filter(action="payment.result.callback")
+        assert sorted(int(pk) for pk in audited.values_list("object_id", flat=True)) == sorted(
+            [paid.pk, reused.pk, cancelled.pk, short.pk]
+        )
+        # Matched twice (a drain run again): nothing changes.
+        callbacks_drain("alpha")
+        assert Job.objects.filter(kind=ProcessPayment.name).count() == 4
+
+    def many(prefix: str, count: int) -> list[str]:
+        return [
+            callback(pending(shop, f"ws_CO_{prefix}_{n}", f"2547150{prefix}{n:03d}")
+                     .checkout_request_id, receipt=f"Q{prefix}{n:07d}")
+            for n in range(count)
+        ]  # fmt: skip
+
+    small = drained_queries(tenant_client, shop, many("51", 5))
+    large = drained_queries(tenant_client, shop, many("52", 50))
+    assert large <= small + 5, (small, large)
