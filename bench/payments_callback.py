@@ -418,6 +418,10 @@ def main() -> None:
             unfinished = accepted - done_jobs.count()
             waiting_left = waiting.count()
             drained = max(done_jobs.values_list("finished_at", flat=True)).timestamp() - load_end
+            # The backlog once the requests stopped: the cores are the settling's alone.
+            after_end = done_jobs.filter(
+                finished_at__gt=datetime.fromtimestamp(load_end, UTC)
+            ).count()
             ready, queued = ready_times(PaymentCallback.objects.all())
             failed_jobs = jobs.filter(status="failed").count()
 
@@ -487,8 +491,9 @@ def main() -> None:
             f"settles per second, so this is the place in the backlog): median "
             f"{med(ready) / 1000:.1f} s, p90 {pct(ready, 0.9) / 1000:.1f} s; the last one "
             f"{drained:.1f} s after the burst ended, {len(ready) / (SECONDS + drained):.0f} "
-            f"payments/s settled on average; {failed_jobs} jobs failed, {unfinished} never "
-            f"finished, {waiting_left} callbacks never matched"
+            f"payments/s settled on average ({after_end} after the burst ended, at "
+            f"{after_end / drained if drained > 0 else 0:.0f}/s); {failed_jobs} jobs failed, "
+            f"{unfinished} never finished, {waiting_left} callbacks never matched"
         )
         print(f"  agent holds {in_agent}/{len(usernames)} synced users")
     except Exception:
