@@ -56,46 +56,62 @@ def access_ended(
     job: Job | None = getattr(_pending, "job", None)
     if job is not None and getattr(_pending, "key", None) == key:
         params = _merged(job.params, sessions, vouchers, subscriptions, remove or {})
-        target = job_target_fields(_target(params["vouchers"], params["subscriptions"]))
+        batches = _batches_of(vouchers, _pending.batches)
+        target = _target_fields(job, _target(params["vouchers"], params["subscriptions"], batches))
         # Zero rows: the savepoint that made the job was rolled back; a new job then.
         if Job.objects.filter(pk=job.pk).update(params=params, **target):
-            job.params = params
+            job.params, _pending.batches = params, batches
             for field, value in target.items():
                 setattr(job, field, value)
             return job
+    batches = _batches_of(vouchers, set())
+    target = _target(list(vouchers), list(subscriptions), batches)
     job = sessions_disconnect(
         reason=reason,
         sessions=sessions,
         vouchers=vouchers,
         subscriptions=subscriptions,
         remove=remove,
-        target=_target(vouchers, subscriptions),
+        target=_row(target),
     )
-    _pending.key, _pending.job = key, job
+    _pending.key, _pending.job, _pending.batches = key, job, batches
     return job
 
 
-def _target(vouchers: list[int], subscriptions: list[int]) -> models.Model | None:
+Target = tuple[type[models.Model], int]
+
+
+def _target(vouchers: list[int], subscriptions: list[int], batches: set[int]) -> Target | None:
     """What the job is about, for the job list and the target's page: the one voucher or
     subscription, or the one batch all its vouchers are of; none for a mix."""
     if subscriptions and not vouchers:
-        return (
-            Subscription.objects.filter(pk=subscriptions[0]).first()
-            if len(subscriptions) == 1
-            else None
-        )
+        return (Subscription, subscriptions[0]) if len(subscriptions) == 1 else None
     if vouchers and not subscriptions:
         if len(vouchers) == 1:
-            return Voucher.objects.filter(pk=vouchers[0]).first()
-        batches = list(
-            Voucher.objects.filter(pk__in=vouchers)
-            .values_list("batch_id", flat=True)
-            .order_by()  # the model's ordering would make DISTINCT per voucher
-            .distinct()[:2]
-        )
+            return Voucher, vouchers[0]
         if len(batches) == 1:
-            return VoucherBatch.objects.filter(pk=batches[0]).first()
+            return VoucherBatch, next(iter(batches))
     return None
+
+
+def _batches_of(vouchers: list[int], known: set[int]) -> set[int]:
+    """The batches of a transaction's vouchers so far: `known` and those of `vouchers`. Only
+    the new vouchers are looked up (a batch's expiry adds them one at a time), and none once
+    two batches are known: the job then names no single one."""
+    if len(known) > 1 or not vouchers:
+        return known
+    rows = Voucher.objects.filter(pk__in=vouchers).values_list("batch_id", flat=True)
+    return known | set(rows.order_by().distinct())  # the model's ordering would defeat DISTINCT
+
+
+def _target_fields(job: Job, target: Target | None) -> dict[str, str]:
+    """The job's target columns for `target`; none to write when they already name it."""
+    named = (target[0]._meta.label_lower, str(target[1])) if target else ("", "")
+    return {} if named == (job.target_type, job.target_id) else job_target_fields(_row(target))
+
+
+def _row(target: Target | None) -> models.Model | None:
+    return target[0].objects.filter(pk=target[1]).first() if target else None
 
 
 def _merged(
