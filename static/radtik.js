@@ -47,11 +47,16 @@ window.radtikBps = (u, values) => values.map((v) => {
 // server says when the page's topics last had an event ("ready", radtik/realtime/since.py);
 // if that is after the page's moment (its request's start, with a second for the hosts'
 // clocks), its live regions ([data-live] with an id) are fetched once and swapped in as pushed
-// fragments are. At most one request per (re)connect; never a poll.
+// fragments are. One request per (re)connect (again only if fragments came meanwhile); never
+// a poll.
 window.radtikRefreshing = 0;
+let pushes = 0; // fragments received: a catch-up rendered before one of them is stale
 document.addEventListener("htmx:wsBeforeMessage", (event) => {
   const text = event.detail.message;
-  if (typeof text !== "string" || !text.startsWith("{")) return;
+  if (typeof text !== "string" || !text.startsWith("{")) {
+    pushes += 1;
+    return;
+  }
   event.preventDefault(); // a JSON frame ("subscribed", "ready"), not a fragment
   let frame;
   try { frame = JSON.parse(text); } catch (e) { return; }
@@ -65,9 +70,16 @@ async function liveRefresh(since) {
   if (!regions.length) return;
   window.radtikRefreshing += 1;
   try {
-    const response = await fetch(location.href, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    let fresh;
+    // A fragment pushed while the page was fetched may be newer than the fetched page: swapping
+    // that page in would undo it (a dropped row back), so fetch again (three tries at most).
+    for (let tries = 0; tries < 3; tries += 1) {
+      const seen = pushes;
+      const response = await fetch(location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (pushes === seen) break;
+    }
     const parts = regions.map((region) => fresh.getElementById(region.id)).filter(Boolean);
     parts.forEach((part) => part.setAttribute("hx-swap-oob", "true"));
     if (parts.length) {
