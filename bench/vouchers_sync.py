@@ -56,13 +56,14 @@ class PageWatch:
         self._thread.join()
 
 
-def sync_once(server, profile, count: int, client) -> tuple[float, list[float]]:
+def sync_once(server, profile, count: int, client) -> tuple[float, list[float], str]:
     from radtik.jobs.models import Job
     from vouchers import services
     from vouchers.selectors import batch_counts
 
     start = time.perf_counter()
     made = services.batch_create(profile=profile, radius_server=server, count=count)
+    created = time.perf_counter() - start
     with PageWatch(client, f"/vouchers/batches/{made.batch.pk}/") as watch:
         deadline = time.monotonic() + 900
         while (job := Job.objects.get(pk=made.job.pk)).finished_at is None:
@@ -73,7 +74,12 @@ def sync_once(server, profile, count: int, client) -> tuple[float, list[float]]:
     counts = batch_counts(made.batch)
     if job.status != "succeeded" or counts["synced"] != count:
         raise RuntimeError(f"sync ended {job.status}: {job.error} {counts}")
-    return elapsed, watch.times
+    phases = (
+        f"created {created:.2f} s, job waited "
+        f"{(job.started_at - job.created_at).total_seconds():.2f} s, ran "
+        f"{(job.finished_at - job.started_at).total_seconds():.2f} s"
+    )
+    return elapsed, watch.times, phases
 
 
 def main() -> None:
@@ -120,13 +126,13 @@ def main() -> None:
                     idle.append(time.perf_counter() - started)
                 took = {}
                 for count in SIZES:
-                    took[count], page = sync_once(server, profile, count, client)
+                    took[count], page, phases = sync_once(server, profile, count, client)
                     print(
                         f"{store:>10} {count:>9,}: {took[count]:6.2f} s = "
                         f"{count / took[count]:7,.0f} vouchers/s | batch page during the "
                         f"sync: median {statistics.median(page) * 1000:.0f} ms, slowest "
                         f"{max(page) * 1000:.0f} ms ({len(page)} GETs; idle: median "
-                        f"{statistics.median(idle) * 1000:.0f} ms)",
+                        f"{statistics.median(idle) * 1000:.0f} ms) | {phases}",
                         flush=True,
                     )
                 small, large = min(SIZES), max(SIZES)

@@ -9,7 +9,7 @@ owner table): this side names the owner in the operator's terms and catches it e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db import connection
 
@@ -56,22 +56,45 @@ def usernames_taken(
     return {usernames[index]: reason for index, reason in conflicts.items()}
 
 
-def radius_users_send(
-    *, agent: AgentClient, server: RadiusServer, users: list[RadiusUser]
-) -> BatchResult:
-    """Write users through the agent, except those another source holds on this server: they
-    come back as item errors naming the owner, at their index in users, like the agent's.
-    Each carries the tenant's accounting interval, whichever source built it."""
+@dataclass(frozen=True)
+class CheckedUsers:
+    """Users checked against the server's namespace: those to send, and the item errors of
+    those another source holds."""
+
+    users: list[RadiusUser]
+    sendable: list[int]  # indexes in users
+    refused: list[ItemError]
+
+    def send(self, agent: AgentClient) -> BatchResult:
+        """Write the sendable users through the agent; every item error at its index in users.
+        Only HTTP, no database: it may run on a thread of its own (vouchers.sync pipelines)."""
+        sent = self.sendable
+        result = agent.batch([self.users[i] for i in sent]) if sent else BatchResult(0, 0)
+        errors = self.refused + [ItemError(sent[e.index], e.username, e.reason)
+                                 for e in result.errors]  # fmt: skip
+        errors.sort(key=lambda error: error.index)
+        return BatchResult(synced=result.synced, failed=len(errors), errors=errors)
+
+
+def radius_users_check(*, server: RadiusServer, users: list[RadiusUser]) -> CheckedUsers:
+    """Users ready to send, except those another source holds on this server: they become
+    item errors naming the owner, like the agent's. Each carries the tenant's accounting
+    interval, whichever source built it."""
     interval = tenant_radius_interim_interval()
     users = [u if u.interim_interval == interval else replace(u, interim_interval=interval)
              for u in users]  # fmt: skip
     conflicts = _conflicts(server, [(user.username, user.owner) for user in users])
-    errors = [ItemError(i, users[i].username, reason) for i, reason in conflicts.items()]
-    sent = [index for index in range(len(users)) if index not in conflicts]
-    result = agent.batch([users[i] for i in sent]) if sent else BatchResult(0, 0)
-    errors += [ItemError(sent[e.index], e.username, e.reason) for e in result.errors]
-    errors.sort(key=lambda error: error.index)
-    return BatchResult(synced=result.synced, failed=len(errors), errors=errors)
+    refused = [ItemError(i, users[i].username, reason) for i, reason in conflicts.items()]
+    sendable = [index for index in range(len(users)) if index not in conflicts]
+    return CheckedUsers(users=users, sendable=sendable, refused=refused)
+
+
+def radius_users_send(
+    *, agent: AgentClient, server: RadiusServer, users: list[RadiusUser]
+) -> BatchResult:
+    """Write users through the agent, except those another source holds on this server (item
+    errors at their index in users, like the agent's)."""
+    return radius_users_check(server=server, users=users).send(agent)
 
 
 def radius_users_delete(*, agent: AgentClient, usernames: list[str]) -> int:

@@ -378,9 +378,9 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", "10"))
 
 # ---------------------------------------------------------------- RADIUS / vouchers
-# Vouchers per agent request: the agent takes up to 1,000 (--max-batch); fewer requests
+# Vouchers per agent request: the agent takes up to 5,000 (--max-batch); fewer requests
 # mean fewer statements per voucher on both sides.
-VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "1000"))
+VOUCHER_SYNC_CHUNK = int(os.environ.get("VOUCHER_SYNC_CHUNK", "2500"))
 RADIUS_AGENT_TIMEOUT = float(os.environ.get("RADIUS_AGENT_TIMEOUT", "15"))
 
 # ---------------------------------------------------------------- accounting

@@ -1,6 +1,6 @@
 from collections.abc import Mapping
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from radius.choices import OwnerKind
@@ -10,20 +10,14 @@ from radius.users import RadiusOwner
 from radtik.lists import filtered
 from vouchers.choices import SyncStatus
 from vouchers.filtersets import VoucherBatchFilter, VoucherFilter, VoucherProfileFilter
-from vouchers.models import Voucher, VoucherBatch, VoucherProfile
+from vouchers.models import Voucher, VoucherBatch, VoucherBatchCount, VoucherProfile
 
 
 def _vouchers_with(status: str) -> Coalesce:
-    # A subquery per row, not a join + GROUP BY: PostgreSQL counts for the page's rows only
-    # (after ORDER BY/LIMIT), each through the (batch, radius_sync_status) index.
-    count = (
-        Voucher.objects.filter(batch=OuterRef("pk"), radius_sync_status=status)
-        .order_by()
-        .values("batch")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(count), 0)
+    # The batch's counter row (kept by the vouchers table's trigger), read for the page's rows
+    # only (after ORDER BY/LIMIT): a few rows, whatever the batches' sizes.
+    count = VoucherBatchCount.objects.filter(batch_id=OuterRef("pk"), sync_status=status)
+    return Coalesce(Subquery(count.values("count")[:1]), 0)
 
 
 def voucher_batch_owner(batch_id: int) -> RadiusOwner:
@@ -42,19 +36,13 @@ def voucher_username_owners(server: RadiusServer, usernames: list[str]) -> dict[
 
 def batch_counts(batch: VoucherBatch) -> dict[str, int]:
     """The batch's vouchers by sync status, and their total: from batch_list's annotations when
-    the batch came from there (a whole page in one query), else counted now."""
+    the batch came from there (a whole page in one query), else from its counter rows."""
     if hasattr(batch, f"n_{SyncStatus.SYNCED}"):
         counts = {status: getattr(batch, f"n_{status}") for status in SyncStatus.values}
     else:
         counts = {status: 0 for status in SyncStatus.values}
-        rows = (
-            Voucher.objects.filter(batch=batch)
-            .values("radius_sync_status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            counts[row["radius_sync_status"]] = row["n"]
+        rows = VoucherBatchCount.objects.filter(batch_id=batch.pk)
+        counts.update(rows.values_list("sync_status", "count"))
     counts["total"] = sum(counts[s] for s in SyncStatus.values)
     return counts
 

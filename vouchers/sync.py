@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from radius.client import AgentClient, agent_client_for
+from radius.client import AgentClient, BatchResult, agent_client_for
 from radius.models import RadiusServer
-from radius.namespace import radius_users_delete, radius_users_send
+from radius.namespace import (
+    CheckedUsers,
+    radius_users_check,
+    radius_users_delete,
+    radius_users_send,
+)
 from radius.users import RadiusUser, radius_user
+from radtik import lookups  # noqa: F401  (field__any)
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
+from tenants.selectors import tenant_radius_interim_interval
 from vouchers.choices import SyncStatus, ValidityMode, VoucherStatus
 from vouchers.models import Voucher, VoucherBatch
 from vouchers.selectors import batch_counts, voucher_batch_owner
 from vouchers.services import publish_batch
 
+# A batch this large changes the vouchers table enough that the planner's row counts, until
+# autovacuum's next analyze, would have the batch page sort the whole batch for its first 100
+# rows instead of reading them from the (batch, id) index: 55 ms vs 0.1 ms at 100,000.
+ANALYZE_FROM = 10_000
 
-def voucher_radius_user(voucher: Voucher, batch: VoucherBatch) -> RadiusUser:
-    return batch_radius_users(batch)(voucher.username, voucher.password)
+
+def _analyze_vouchers() -> None:
+    """Fresh planner statistics for the vouchers table (about 150 ms at 100,000 rows; here,
+    not in the batch's creation, so the creating transaction holds no lock for it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE vouchers_voucher")
 
 
 def batch_radius_users(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
@@ -40,6 +57,8 @@ def batch_radius_users(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
         valid_after_first_use=profile.validity_seconds if after_first_use else None,
         mac_lock=profile.mac_lock,
     )
+    # Set here, so radius_users_check need not copy each user again to set it.
+    template = replace(template, interim_interval=tenant_radius_interim_interval())
     return lambda username, password: replace(template, username=username, password=password)
 
 
@@ -47,71 +66,117 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
     """Job body: send the batch's pending vouchers in chunks; transport errors retry the job.
 
     Linear in the batch: each chunk starts after the last one sent (keyset on the
-    (batch, sync status, id) index), and the counts the page shows are counted once and then
-    kept up to date chunk by chunk, then counted again at the end."""
+    (batch, id) index), and the counts the page shows are counted once and then
+    kept up to date chunk by chunk, then counted again at the end.
+
+    Pipelined: while the agent writes one chunk, this process records the chunk before it and
+    reads the one after it, so the agent's work and radtik's overlap (on two cores the sync
+    takes about the longer of the two, not their sum). One chunk is in flight at a time."""
     batch = VoucherBatch.objects.select_related("profile", "radius_server").get(
         pk=ctx.params["batch_id"]
     )
+    server = batch.radius_server
     pending = batch.vouchers.filter(radius_sync_status=SyncStatus.PENDING).exclude(
         status=VoucherStatus.DISABLED
     )
     counts = batch_counts(batch)
     total = pending.count()
-    ctx.progress("syncing", 0, f"{total} voucher(s) to sync to {batch.radius_server}")
-    synced = failed = done = last_id = 0
-    chunk_size = settings.VOUCHER_SYNC_CHUNK
-    user_for = batch_radius_users(batch)
-    with agent_client_for(batch.radius_server) as agent:
-        while True:
-            chunk = list(
-                pending.filter(pk__gt=last_id)
-                .order_by("id")
-                .values_list("id", "username", "password")[:chunk_size]
-            )
-            if not chunk:
-                break
-            last_id = chunk[-1][0]
-            try:
-                result = radius_users_send(
-                    agent=agent,
-                    server=batch.radius_server,
-                    users=[user_for(name, password) for _, name, password in chunk],
+    if total >= ANALYZE_FROM:
+        _analyze_vouchers()
+    ctx.progress("syncing", 0, f"{total} voucher(s) to sync to {server}")
+    tally = {"synced": 0, "failed": 0, "total": total}
+    chunks = _chunks(pending, batch_radius_users(batch), server)
+    # The sender's own client: requests sessions are not to be shared between threads.
+    with agent_client_for(server) as agent, agent_client_for(server) as sending_agent:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agent-send") as sender:
+
+            def send(chunk: _Chunk | None) -> tuple[_Chunk, Future[BatchResult]] | None:
+                return (chunk, sender.submit(chunk.users.send, sending_agent)) if chunk else None
+
+            flight = send(next(chunks, None))
+            while flight is not None:
+                chunk, answer = flight
+                following = next(chunks, None)  # read while the agent writes
+                try:
+                    result = answer.result()
+                except Exception:
+                    # The attempt counts even when the agent never answered.
+                    Voucher.objects.filter(pk__any=chunk.ids).update(
+                        sync_attempts=F("sync_attempts") + 1
+                    )
+                    publish_batch(batch, counts=counts)
+                    raise
+                flight = send(following)
+                _record(chunk, result, agent, counts, tally)  # while the agent writes the next
+                ctx.progress(
+                    "syncing",
+                    int((tally["synced"] + tally["failed"]) * 100 / max(total, 1)),
+                    f"{tally['synced'] + tally['failed']}/{total} sent: {tally['synced']} "
+                    f"synced, {tally['failed']} failed",
                 )
-            except Exception:
-                # The attempt counts even when the agent never answered.
-                Voucher.objects.filter(pk__in=[row[0] for row in chunk]).update(
-                    sync_attempts=F("sync_attempts") + 1
-                )
-                publish_batch(batch, counts=counts)
-                raise
-            errors = {e.index: e.reason for e in result.errors}
-            ok = _still_wanted(agent, [row[:2] for i, row in enumerate(chunk) if i not in errors])
-            Voucher.objects.filter(pk__in=ok).update(
-                radius_sync_status=SyncStatus.SYNCED,
-                radius_synced_at=timezone.now(),
-                radius_sync_error="",
-                sync_attempts=F("sync_attempts") + 1,
-            )
-            for index, reason in errors.items():
-                Voucher.objects.filter(pk=chunk[index][0]).update(
-                    radius_sync_status=SyncStatus.FAILED,
-                    radius_sync_error=reason[:500],
-                    sync_attempts=F("sync_attempts") + 1,
-                )
-            synced += len(ok)
-            failed += len(errors)
-            done += len(chunk)
-            counts[SyncStatus.PENDING] -= len(chunk)
-            counts[SyncStatus.SYNCED] += len(ok)
-            counts[SyncStatus.FAILED] += len(errors)
-            ctx.progress(
-                "syncing",
-                int(done * 100 / max(total, 1)),
-                f"{done}/{total} sent: {synced} synced, {failed} failed",
-            )
-            publish_batch(batch, job=ctx.job, counts=counts)
+                publish_batch(batch, job=ctx.job, counts=counts)
     publish_batch(batch, job=ctx.job)  # counted again: exact whatever else changed meanwhile
-    return {"synced": synced, "failed": failed, "total": total}
+    return tally
+
+
+@dataclass
+class _Chunk:
+    ids: list[int]
+    usernames: list[str]
+    users: CheckedUsers
+
+
+def _chunks(
+    pending: QuerySet[Voucher], user_for: Callable[[str, str], RadiusUser], server: RadiusServer
+) -> Iterator[_Chunk]:
+    """The pending vouchers, chunk by chunk, checked against the server's namespace."""
+    last_id = 0
+    while True:
+        rows = list(
+            pending.filter(pk__gt=last_id)
+            .order_by("id")
+            .values_list("id", "username", "password")[: settings.VOUCHER_SYNC_CHUNK]
+        )
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        users = [user_for(name, password) for _, name, password in rows]
+        yield _Chunk(
+            ids=[row[0] for row in rows],
+            usernames=[row[1] for row in rows],
+            users=radius_users_check(server=server, users=users),
+        )
+
+
+def _record(
+    chunk: _Chunk,
+    result: BatchResult,
+    agent: AgentClient,
+    counts: dict[str, int],
+    tally: dict[str, int],
+) -> None:
+    """Each voucher of a sent chunk synced or failed (with the reason), and the counts moved."""
+    errors = {e.index: e.reason for e in result.errors}
+    sent = [(pk, name) for i, (pk, name) in enumerate(zip(chunk.ids, chunk.usernames, strict=True))
+            if i not in errors]  # fmt: skip
+    ok = _still_wanted(agent, sent)
+    Voucher.objects.filter(pk__any=ok).update(
+        radius_sync_status=SyncStatus.SYNCED,
+        radius_synced_at=timezone.now(),
+        radius_sync_error="",
+        sync_attempts=F("sync_attempts") + 1,
+    )
+    for index, reason in errors.items():
+        Voucher.objects.filter(pk=chunk.ids[index]).update(
+            radius_sync_status=SyncStatus.FAILED,
+            radius_sync_error=reason[:500],
+            sync_attempts=F("sync_attempts") + 1,
+        )
+    tally["synced"] += len(ok)
+    tally["failed"] += len(errors)
+    counts[SyncStatus.PENDING] -= len(chunk.ids)
+    counts[SyncStatus.SYNCED] += len(ok)
+    counts[SyncStatus.FAILED] += len(errors)
 
 
 def _still_wanted(agent: AgentClient, sent: list[tuple[int, str]]) -> list[int]:
@@ -120,7 +185,7 @@ def _still_wanted(agent: AgentClient, sent: list[tuple[int, str]]) -> list[int]:
     remove it again, so a disabled voucher never stays usable."""
     ids = [pk for pk, _ in sent]
     wanted = set(
-        Voucher.objects.filter(pk__in=ids)
+        Voucher.objects.filter(pk__any=ids)
         .exclude(status=VoucherStatus.DISABLED)
         .values_list("pk", flat=True)
     )
@@ -158,6 +223,13 @@ def server_reconcile_run(ctx: JobContext) -> dict[str, int]:
     total = vouchers.count()
     checked = repaired = 0
     chunk_size = settings.VOUCHER_SYNC_CHUNK
+    builders: dict[int, Callable[[str, str], RadiusUser]] = {}
+
+    def user_for(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
+        if batch.pk not in builders:
+            builders[batch.pk] = batch_radius_users(batch)
+        return builders[batch.pk]
+
     with agent_client_for(server) as agent:
         last_id = 0
         while True:
@@ -175,7 +247,7 @@ def server_reconcile_run(ctx: JobContext) -> dict[str, int]:
                 result = radius_users_send(
                     agent=agent,
                     server=server,
-                    users=[voucher_radius_user(v, v.batch) for v in missing],
+                    users=[user_for(v.batch)(v.username, v.password) for v in missing],
                 )
                 failed = {missing[e.index].pk: e.reason for e in result.errors}
                 for voucher_id, reason in failed.items():

@@ -19,7 +19,9 @@ from radius.agent.guard import Guard
 from radius.agent.store import Store, StoreUnavailable
 from radius.agent.store.accounting import MAX_PAGE
 
-DEFAULT_MAX_BATCH = 1000
+# radtik sends VOUCHER_SYNC_CHUNK (2,500) per request: fewer, larger transactions write each
+# index page of a store once for more users (random voucher codes touch pages all over).
+DEFAULT_MAX_BATCH = 5000
 logger = logging.getLogger("radius.agent")
 
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from radius.agent.app import DEFAULT_MAX_BATCH
+
 ROOT = Path(__file__).resolve().parents[2]
 # Where scratch databases are created (CREATE DATABASE rights needed).
 POSTGRES_URL = os.environ.get(
@@ -71,7 +73,7 @@ class RadiusAgent:
         workdir: Path,
         db: str | None = None,
         *,
-        max_batch: int = 1000,
+        max_batch: int = DEFAULT_MAX_BATCH,
         stale_after: int = 0,
     ):
         self.workdir = Path(workdir)

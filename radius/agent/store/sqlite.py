@@ -62,6 +62,10 @@ def _insert_json(
     )
 
 
+CACHE_KIB = 128 * 1024  # per connection, at most: SQLite allocates pages as they are used
+CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL (the default is 1,000)
+
+
 class SQLiteStore(Store):
     dialect = "sqlite"
     mark = "?"
@@ -98,6 +102,13 @@ class SQLiteStore(Store):
             # commit (a power cut may lose the last batches, never corrupt the file).
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Voucher codes are random, so each batch writes all over the username indexes:
+            # with SQLite's default 2 MB page cache a 100,000-voucher sync re-read pages from
+            # disk for every chunk, and its chunks took 3x longer by the end than at the start.
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            # Fewer, larger checkpoints: a page a sync rewrites in several batches is copied
+            # back to the database once (a fifth off a 100,000-voucher sync).
+            conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             self._local.conn = conn
         return conn
 
