@@ -59,7 +59,7 @@ def subscription_username_owners(
     server: RadiusServer, usernames: list[str]
 ) -> dict[str, RadiusOwner]:
     """The subscriptions of this server holding these names (registered in radius.namespace)."""
-    rows = Subscription.objects.filter(radius_server=server, username__any=usernames)
+    rows = Subscription.objects.filter(radius_server=server, username__any=set(usernames))
     return {name: subscription_owner(pk) for name, pk in rows.values_list("username", "pk")}
 
 

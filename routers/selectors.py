@@ -41,7 +41,7 @@ def ppp_secret_username_owners(
 ) -> dict[str, RadiusOwner]:
     """The routers whose PPP secrets moved to this server under these names (registered in
     radius.namespace)."""
-    rows = PPPSecret.objects.filter(moved_to_radius_server=server, name__any=usernames)
+    rows = PPPSecret.objects.filter(moved_to_radius_server=server, name__any=set(usernames))
     return {
         name: radius_owner(kind=OwnerKind.ROUTER, id=router_id, name=router_name)
         for name, router_id, router_name in rows.values_list("name", "router_id", "router__name")

@@ -26,7 +26,7 @@ def voucher_batch_owner(batch_id: int) -> RadiusOwner:
 
 def voucher_username_owners(server: RadiusServer, usernames: list[str]) -> dict[str, RadiusOwner]:
     """The batches of this server holding these names (registered in radius.namespace)."""
-    rows = Voucher.objects.filter(batch__radius_server=server, username__any=usernames)
+    rows = Voucher.objects.filter(batch__radius_server=server, username__any=set(usernames))
     owners: dict[int, RadiusOwner] = {}  # one per batch: a sync asks about 1,000 of its own
     return {
         name: owners.get(batch_id) or owners.setdefault(batch_id, voucher_batch_owner(batch_id))

@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from radius.models import RadiusServer
-from radius.namespace import LOOKUP_CHUNK, username_owners
+from radius.namespace import username_owners
+from radtik import lookups  # noqa: F401  (field__any)
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_record
 from radtik.events import publish
@@ -121,11 +122,7 @@ def _unique_usernames(count: int, prefix: str, length: int, server: RadiusServer
     chosen: set[str] = set()
     while len(chosen) < count:
         fresh = {prefix + code for code in random_codes(count - len(chosen), length)} - chosen
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT username FROM vouchers_voucher WHERE username = ANY(%s)", [list(fresh)]
-            )
-            fresh -= {row[0] for row in cursor.fetchall()}
+        fresh -= set(Voucher.objects.filter(username__any=fresh).values_list("username", flat=True))
         fresh -= username_owners(server=server, usernames=list(fresh)).keys()
         chosen |= fresh
     return list(chosen)
@@ -250,10 +247,7 @@ def _existing_voucher_ids(voucher_ids: Iterable[int]) -> list[int]:
         raise ValidationError({"ids": ["Select at least one voucher."]})
     if len(ids) > MAX_BATCH:
         raise ValidationError({"ids": [f"At most {MAX_BATCH:,} vouchers at once."]})
-    found: set[int] = set()
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        window = ids[start : start + LOOKUP_CHUNK]
-        found.update(Voucher.objects.filter(pk__in=window).values_list("pk", flat=True))
+    found = set(Voucher.objects.filter(pk__any=ids).values_list("pk", flat=True))
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
         more = "…" if len(missing) > 10 else ""
