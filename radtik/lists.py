@@ -80,9 +80,12 @@ def list_page(
     *,
     select: Callable[..., QuerySet],
     filterset_class: type[FilterSet],
+    unfiltered_count: Callable[[], int] | None = None,
 ) -> ListPage:
     """One page of `select(filters=request.GET)`; bad filters give an empty page, status 400
-    and the form with its errors."""
+    and the form with its errors. `unfiltered_count`: how many rows there are without filters,
+    where the caller keeps a counter, so an unfiltered page does not count them (a
+    1,000,000-voucher batch)."""
     try:
         rows = select(filters=request.GET)
         form, status = filterset_class(request.GET).form, 200
@@ -90,5 +93,8 @@ def list_page(
         rows, form, status = [], exc.form, 400
     query = request.GET.copy()
     query.pop("page", None)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(rows, PAGE_SIZE)
+    if unfiltered_count is not None and not query and status == 200:
+        paginator.count = unfiltered_count()  # a cached_property: this value is used
+    page = paginator.get_page(request.GET.get("page"))
     return ListPage(page=page, form=form, query=query.urlencode(), status=status)

@@ -76,10 +76,12 @@ def _list_context(request: HttpRequest) -> dict:
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batch_list(), pk=pk)
     query = {**request.GET.dict(), "batch": batch.pk}
+    counts = batch_counts(batch)
     listing = list_page(
         request,
         select=lambda filters: selectors.voucher_list(filters=query),
         filterset_class=VoucherFilter,
+        unfiltered_count=lambda: counts["total"],
     )
     prints = Job.objects.filter(
         kind=PrintSheet.name, target_type="vouchers.voucherbatch", target_id=str(batch.pk)
@@ -89,7 +91,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "vouchers/detail.html",
         {
             "batch": batch,
-            "counts": batch_counts(batch),
+            "counts": counts,
             "listing": listing,
             "vouchers": listing.page,
             "sheet_form": SheetForm(),
