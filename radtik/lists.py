@@ -80,7 +80,7 @@ def list_page(
     *,
     select: Callable[..., QuerySet],
     filterset_class: type[FilterSet],
-    unfiltered_count: Callable[[], int] | None = None,
+    unfiltered_count: int | None = None,
 ) -> ListPage:
     """One page of `select(filters=request.GET)`; bad filters give an empty page, status 400
     and the form with its errors. `unfiltered_count`: how many rows there are without filters,
@@ -95,6 +95,6 @@ def list_page(
     query.pop("page", None)
     paginator = Paginator(rows, PAGE_SIZE)
     if unfiltered_count is not None and not query and status == 200:
-        paginator.count = unfiltered_count()  # a cached_property: this value is used
+        paginator.count = unfiltered_count  # a cached_property: this value is used
     page = paginator.get_page(request.GET.get("page"))
     return ListPage(page=page, form=form, query=query.urlencode(), status=status)

@@ -121,8 +121,7 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
 
 @dataclass
 class _Chunk:
-    ids: list[int]
-    usernames: list[str]
+    ids: list[int]  # ids[i] is the voucher of users.users[i]
     users: CheckedUsers
 
 
@@ -143,7 +142,6 @@ def _chunks(
         users = [user_for(name, password) for _, name, password in rows]
         yield _Chunk(
             ids=[row[0] for row in rows],
-            usernames=[row[1] for row in rows],
             users=radius_users_check(server=server, users=users),
         )
 
@@ -157,8 +155,8 @@ def _record(
 ) -> None:
     """Each voucher of a sent chunk synced or failed (with the reason), and the counts moved."""
     errors = {e.index: e.reason for e in result.errors}
-    sent = [(pk, name) for i, (pk, name) in enumerate(zip(chunk.ids, chunk.usernames, strict=True))
-            if i not in errors]  # fmt: skip
+    pairs = zip(chunk.ids, chunk.users.users, strict=True)
+    sent = [(pk, user.username) for i, (pk, user) in enumerate(pairs) if i not in errors]
     ok = _still_wanted(agent, sent)
     Voucher.objects.filter(pk__any=ok).update(
         radius_sync_status=SyncStatus.SYNCED,

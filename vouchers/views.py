@@ -81,7 +81,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         select=lambda filters: selectors.voucher_list(filters=query),
         filterset_class=VoucherFilter,
-        unfiltered_count=lambda: counts["total"],
+        unfiltered_count=counts["total"],
     )
     prints = Job.objects.filter(
         kind=PrintSheet.name, target_type="vouchers.voucherbatch", target_id=str(batch.pk)
