@@ -15,11 +15,18 @@ creation by one query and a directory listing, brought up to date with `migrate_
 deploy added migrations (platform_setup does it at once, so the first creation after an upgrade
 is not the one that pays). A template left behind would only be slower, never wrong:
 `migrate_schemas` migrates every tenant, copies included.
+
+Spares: the replay still costs a few hundred milliseconds, so one copy is made ahead of need
+(a `tenants.spare` job after each creation, and platform_setup) and a creation renames it to the
+tenant's name, a catalog update. A spare behind the code (a deploy added migrations since it
+was made) is dropped, never handed out; creation then replays the template as before. Nothing in
+a copy names its schema (the trigger functions use TG_TABLE_SCHEMA), so a rename is enough.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 from django.apps import apps
@@ -31,8 +38,10 @@ from django_tenants.utils import schema_exists
 from tenants.pg_client import pg_args, pg_run
 
 TEMPLATE_SCHEMA = "radtik_tenant_template"
+SPARE_PREFIX = "radtik_spare_"
 _MIGRATION_FILE = re.compile(r"^\d{4}_\w+\.py$")
 _LOCK = 0x7261_6474  # advisory lock: one process brings the template up to date at a time
+_SPARE_LOCK = _LOCK + 1  # one creation at a time takes a spare
 
 
 def _migrations_on_disk() -> set[tuple[str, str]]:
@@ -50,8 +59,8 @@ def _migrations_on_disk() -> set[tuple[str, str]]:
     return found
 
 
-def _applied() -> set[tuple[str, str]]:
-    table = f'"{TEMPLATE_SCHEMA}".django_migrations'
+def _applied(schema: str = TEMPLATE_SCHEMA) -> set[tuple[str, str]]:
+    table = f'"{schema}".django_migrations'
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [table])
         if cursor.fetchone()[0] is None:  # created, never migrated
@@ -118,3 +127,42 @@ def schema_create_from_template(schema_name: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(script.replace(TEMPLATE_SCHEMA, schema_name))
     connection.set_schema_to_public()
+
+
+def spare_schemas() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) ORDER BY nspname",
+            [SPARE_PREFIX],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def spare_prepare() -> str | None:
+    """Make a spare copy of the template unless one is waiting; its name, or None."""
+    if spare_schemas():
+        return None
+    name = SPARE_PREFIX + secrets.token_hex(6)
+    schema_create_from_template(name)
+    return name
+
+
+def schema_create(schema_name: str) -> None:
+    """Create a tenant's schema: a current spare renamed when one is waiting, else a fresh
+    copy of the template."""
+    _check_schema_name(schema_name)
+    if not _spare_take(schema_name):
+        schema_create_from_template(schema_name)
+
+
+def _spare_take(schema_name: str) -> bool:
+    on_disk = _migrations_on_disk()
+    connection.set_schema_to_public()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SPARE_LOCK])
+        for spare in spare_schemas():
+            if on_disk <= _applied(spare):
+                cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{schema_name}"')
+                return True
+            cursor.execute(f'DROP SCHEMA "{spare}" CASCADE')  # behind the code
+    return False

@@ -17,6 +17,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from radtik.audit.choices import AuditAction
 from radtik.audit.services import audit_changes, audit_record
 from radtik.events import publish
+from radtik.hashers import GENERATED_PASSWORD_HASHER
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.services import job_enqueue
@@ -24,7 +25,7 @@ from radtik.writes import fields_update
 from tenants.accounts.models import Role, User
 from tenants.choices import RESERVED_SLUGS, TenantStatus
 from tenants.models import Domain, Tenant
-from tenants.schema_template import schema_create_from_template
+from tenants.schema_template import schema_create, spare_prepare
 
 STATUS_ACTIONS = {
     TenantStatus.SUSPENDED: AuditAction.TENANT_SUSPEND,
@@ -104,8 +105,11 @@ def tenant_create(
                 "tenant_id": tenant.pk,
                 "admin_username": admin_username.strip(),
                 "admin_email": admin_email,
-                # A hash, never the password: job params are stored and shown to admins.
-                "admin_password_hash": make_password(password),
+                # A hash, never the password: job params are stored and shown to admins. One
+                # radtik drew at random needs no slow hash (radtik.hashers).
+                "admin_password_hash": make_password(
+                    password, hasher="default" if admin_password else GENERATED_PASSWORD_HASHER
+                ),
             },
         )
         publish(None, "tenants", "tenant.created", _tenant_payload(tenant))
@@ -114,10 +118,12 @@ def tenant_create(
 
 def tenant_provision(ctx: JobContext) -> dict[str, Any]:
     """Job body. Every step checks before it acts, so a re-run after a crash finishes the work."""
+    from tenants.tasks import PrepareSpareSchema  # tasks imports this module
+
     tenant = Tenant.objects.get(pk=ctx.params["tenant_id"])
     ctx.progress("schema", 10, f"Creating schema {tenant.schema_name}")
     if not schema_exists(tenant.schema_name):
-        schema_create_from_template(tenant.schema_name)
+        schema_create(tenant.schema_name)
     else:
         # A previous attempt may have died mid-migration: finish it.
         from django.core.management import call_command
@@ -156,7 +162,13 @@ def tenant_provision(ctx: JobContext) -> dict[str, Any]:
         changes=audit_changes({"status": previous}, {"status": tenant.status}),
     )
     publish(None, "tenants", "tenant.ready", _tenant_payload(tenant))
+    job_enqueue(kind=PrepareSpareSchema)  # the next creation's schema, made before it is asked
     return {"tenant_id": tenant.pk, "domain": tenant_domain(tenant.slug)}
+
+
+def tenant_spare_prepare(ctx: JobContext) -> dict[str, Any]:
+    """Job body: a spare schema for the next creation, unless one is waiting."""
+    return {"spare": spare_prepare()}
 
 
 def tenant_mark_failed(job: Job) -> None:

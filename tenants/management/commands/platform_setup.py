@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from radtik.jobs.periodic import ensure_schedules
 from tenants.accounts.models import User
 from tenants.accounts.services import user_create
-from tenants.schema_template import template_ensure
+from tenants.schema_template import spare_prepare, template_ensure
 from tenants.services import platform_tenant_ensure
 
 
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         # Shared apps first, then every existing tenant schema (a no-op when up to date).
         call_command("migrate_schemas", interactive=False, verbosity=0)
         template_ensure()  # new tenants are cloned from it: the first one after an upgrade too
+        spare_prepare()  # and the first one is a rename of a copy made now
         platform_tenant_ensure(
             domains={settings.BASE_DOMAIN, "127.0.0.1"}, primary=settings.BASE_DOMAIN
         )
