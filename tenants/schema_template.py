@@ -130,16 +130,26 @@ def schema_create_from_template(schema_name: str) -> None:
 
 
 def spare_schemas() -> list[str]:
+    """The spares waiting with every migration on disk applied. Those behind the code (a deploy
+    added migrations since they were made) are dropped here: never handed out."""
+    on_disk = _migrations_on_disk()
+    current = []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) ORDER BY nspname",
             [SPARE_PREFIX],
         )
-        return [name for (name,) in cursor.fetchall()]
+        for (name,) in cursor.fetchall():
+            if on_disk <= _applied(name):
+                current.append(name)
+            else:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    return current
 
 
 def spare_prepare() -> str | None:
-    """Make a spare copy of the template unless one is waiting; its name, or None."""
+    """Make a spare copy of the template unless a current one is waiting; its name, or None."""
+    connection.set_schema_to_public()
     if spare_schemas():
         return None
     name = SPARE_PREFIX + secrets.token_hex(6)
@@ -156,13 +166,10 @@ def schema_create(schema_name: str) -> None:
 
 
 def _spare_take(schema_name: str) -> bool:
-    on_disk = _migrations_on_disk()
     connection.set_schema_to_public()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SPARE_LOCK])
         for spare in spare_schemas():
-            if on_disk <= _applied(spare):
-                cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{schema_name}"')
-                return True
-            cursor.execute(f'DROP SCHEMA "{spare}" CASCADE')  # behind the code
+            cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{schema_name}"')
+            return True
     return False
