@@ -59,7 +59,10 @@ def subscription_username_owners(
     server: RadiusServer, usernames: list[str]
 ) -> dict[str, RadiusOwner]:
     """The subscriptions of this server holding these names (registered in radius.namespace)."""
-    rows = Subscription.objects.filter(radius_server=server, username__any=set(usernames))
+    on_server = Subscription.objects.filter(radius_server=server)
+    if not on_server.exists():  # cheaper than sending 100,000 names to an empty match
+        return {}
+    rows = on_server.filter(username__any=set(usernames))
     return {name: subscription_owner(pk) for name, pk in rows.values_list("username", "pk")}
 
 

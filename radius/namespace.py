@@ -8,7 +8,7 @@ owner table): this side names the owner in the operator's terms and catches it e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from django.db import connection
@@ -19,7 +19,7 @@ from radius.models import RadiusServer
 from radius.users import RadiusOwner, RadiusUser
 from tenants.selectors import tenant_radius_interim_interval
 
-OwnerLookup = Callable[[RadiusServer, list[str]], dict[str, RadiusOwner]]
+OwnerLookup = Callable[[RadiusServer, Collection[str]], dict[str, RadiusOwner]]
 _lookups: list[OwnerLookup] = []
 
 
@@ -35,12 +35,17 @@ def radius_owner(*, kind: OwnerKind, id: int, name: str = "") -> RadiusOwner:
     return RadiusOwner(schema=connection.schema_name, kind=kind.value, id=id, label=label)
 
 
-def username_owners(*, server: RadiusServer, usernames: list[str]) -> dict[str, RadiusOwner]:
-    """Who holds each of these names on the server (names nobody holds are absent)."""
+def username_owners(
+    *, server: RadiusServer, usernames: Collection[str], skip: OwnerLookup | None = None
+) -> dict[str, RadiusOwner]:
+    """Who holds each of these names on the server (names nobody holds are absent). `skip`: a
+    source the caller has checked already, in its own terms."""
     found: dict[str, RadiusOwner] = {}
     # Each lookup sends the names as one array (field__any), however many: one query per
     # source for a 100,000-voucher batch, not one per 5,000 names.
     for lookup in _lookups:
+        if lookup is skip:
+            continue
         for name, owner in lookup(server, usernames).items():
             found.setdefault(name, owner)
     return found

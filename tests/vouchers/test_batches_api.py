@@ -86,6 +86,33 @@ def test_generation_skips_codes_already_taken(alpha_admin, server, profile_id, m
     assert len(names) == 5 and not names & set(taken)
 
 
+def test_a_batch_made_in_parts_skips_codes_an_earlier_part_took(server, profile_id, monkeypatch):
+    """Big batches are generated a part at a time: each part is checked against the parts
+    already copied in the same transaction."""
+    from vouchers import services
+    from vouchers.models import VoucherProfile
+
+    monkeypatch.setattr(services, "GENERATE_PART", 4)
+    real = services.random_codes
+    proposals: list[list[str]] = []
+
+    def repeating(count, length):
+        # Every other proposal repeats the first part's codes, which are in the table by then.
+        repeat = len(proposals) % 2 == 1
+        codes = (proposals[0] * count)[:count] if repeat else real(count, length)
+        proposals.append(codes)
+        return codes
+
+    monkeypatch.setattr(services, "random_codes", repeating)
+    with schema_context("alpha"):
+        profile = VoucherProfile.objects.get(pk=profile_id)
+        made = services.batch_create(profile=profile, radius_server=server, count=10)
+        names = list(made.batch.vouchers.values_list("username", flat=True))
+    assert len(names) == len(set(names)) == 10
+    assert set(proposals[0]) <= set(names)
+    assert len(proposals) == 5  # parts of 4, 4 and 2: each after the first refused a repeat
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
