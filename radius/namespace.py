@@ -79,14 +79,17 @@ class CheckedUsers:
         return BatchResult(synced=result.synced, failed=len(errors), errors=errors)
 
 
-def radius_users_check(*, server: RadiusServer, users: list[RadiusUser]) -> CheckedUsers:
+def radius_users_check(
+    *, server: RadiusServer, users: list[RadiusUser], skip: OwnerLookup | None = None
+) -> CheckedUsers:
     """Users ready to send, except those another source holds on this server: they become
     item errors naming the owner, like the agent's. Each carries the tenant's accounting
-    interval, whichever source built it."""
+    interval, whichever source built it. `skip`: a source that cannot hold these names for
+    anyone else (vouchers: their names are unique in the tenant)."""
     interval = tenant_radius_interim_interval()
     users = [u if u.interim_interval == interval else replace(u, interim_interval=interval)
              for u in users]  # fmt: skip
-    conflicts = _conflicts(server, [(user.username, user.owner) for user in users])
+    conflicts = _conflicts(server, [(user.username, user.owner) for user in users], skip)
     refused = [ItemError(i, users[i].username, reason) for i, reason in conflicts.items()]
     sendable = [index for index in range(len(users)) if index not in conflicts]
     return CheckedUsers(users=users, sendable=sendable, refused=refused)
@@ -105,9 +108,11 @@ def radius_users_delete(*, agent: AgentClient, usernames: list[str]) -> int:
     return agent.delete(usernames, scope=connection.schema_name)
 
 
-def _conflicts(server: RadiusServer, claims: list[tuple[str, RadiusOwner]]) -> dict[int, str]:
+def _conflicts(
+    server: RadiusServer, claims: list[tuple[str, RadiusOwner]], skip: OwnerLookup | None = None
+) -> dict[int, str]:
     """{index in claims: reason} where another owner holds the claimed name."""
-    holders = username_owners(server=server, usernames=[name for name, _ in claims])
+    holders = username_owners(server=server, usernames=[name for name, _ in claims], skip=skip)
     return {
         index: f"username {name!r} on server {server.name!r} already belongs to "
         f"{holders[name].label}"

@@ -26,7 +26,7 @@ from radtik.jobs.models import Job
 from tenants.selectors import tenant_radius_interim_interval
 from vouchers.choices import SyncStatus, ValidityMode, VoucherStatus
 from vouchers.models import Voucher, VoucherBatch
-from vouchers.selectors import batch_counts, voucher_batch_owner
+from vouchers.selectors import batch_counts, voucher_batch_owner, voucher_username_owners
 from vouchers.services import publish_batch
 
 # A batch this large changes the vouchers table enough that the planner's row counts, until
@@ -142,7 +142,9 @@ def _chunks(
         users = [user_for(name, password) for _, name, password in rows]
         yield _Chunk(
             ids=[row[0] for row in rows],
-            users=radius_users_check(server=server, users=users),
+            # A voucher's name is unique in the tenant: no other voucher holds it (the agent
+            # still refuses one another tenant holds on a shared server).
+            users=radius_users_check(server=server, users=users, skip=voucher_username_owners),
         )
 
 
