@@ -42,10 +42,10 @@ def main() -> None:
         scratch.create()
         from django_tenants.utils import schema_context
 
-        from provisioning.tasks import ProbeRouter
         from radtik.jobs.models import Job, JobLogLine
         from routers.models import Router
         from routers.services import router_probe_start
+        from routers.tasks import ProbeRouter
 
         scratch.add_tenant()
         # never accepts; on every loopback address: one router per address and port (each silent
@@ -88,8 +88,10 @@ def main() -> None:
                             name=f"r{size}-{i}",
                             host=silent_host(i) if i % SILENT_EVERY == 0 else "127.0.0.1",
                             api_port=silent_port if i % SILENT_EVERY == 0 else base_port + i,
-                            api_username=f"api-r{size}-{i}",
-                            api_password="not-yet",
+                            # The farm's login: answering routers are probed to the end
+                            # (login, then the resources read), not refused at the login.
+                            api_username="admin",
+                            api_password="admin",
                             probe_interval=INTERVAL,
                             probe_max_attempts=1000,
                         )

@@ -373,6 +373,10 @@ Q_CLUSTER = {
         "sweep": {"workers": int(os.environ.get("RADTIK_SWEEP_WORKERS", "2"))},
     },
 }
+# Worker clusters run at this niceness (0 = as started): on a host they share with the web
+# processes, a burst of settling, syncing or probing takes the CPU the requests leave, and an
+# M-Pesa callback or a page is answered first. Work is only queued longer; nothing is dropped.
+CLUSTER_NICE = int(os.environ.get("RADTIK_CLUSTER_NICE", "10"))
 SWEEP_QUEUE = os.environ.get("RADTIK_SWEEP_QUEUE", "")
 if SWEEP_QUEUE not in ("", "sweep"):
     sys.exit("RADTIK_SWEEP_QUEUE is either unset (the default cluster) or 'sweep'")

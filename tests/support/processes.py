@@ -39,6 +39,9 @@ def process_env(**extra: str) -> dict[str, str]:
         RADTIK_TASK_MAX_TIMEOUT=str(TEST_TASK_MAX_TIMEOUT),
         RADTIK_TASK_REDELIVERY_MARGIN=str(TEST_REDELIVERY_MARGIN),
         RADTIK_WORKERS="2",
+        # The suite's clusters share the cores with the browser and the test itself, whose
+        # deadlines assume they are not starved (tests/platform/test_cluster_nice.py checks it).
+        RADTIK_CLUSTER_NICE="0",
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="tests.settings",
     )
