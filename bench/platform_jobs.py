@@ -154,7 +154,8 @@ def main() -> None:
             f"{med(creation):.2f} s, max {max(creation):.2f} s (goal <= 0.3 s)"
         )
         print(
-            f"  back to back ({ROUNDS} runs, most copy the template): median {med(burst):.2f} s, "
+            f"  back to back ({ROUNDS} runs, the spare maybe still being made): median "
+            f"{med(burst):.2f} s, "
             f"max {max(burst):.2f} s"
         )
         print(

@@ -169,7 +169,7 @@ def _spare_take(schema_name: str) -> bool:
     connection.set_schema_to_public()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SPARE_LOCK])
-        for spare in spare_schemas():
-            cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{schema_name}"')
-            return True
-    return False
+        spares = spare_schemas()
+        if spares:
+            cursor.execute(f'ALTER SCHEMA "{spares[0]}" RENAME TO "{schema_name}"')
+    return bool(spares)
