@@ -4,8 +4,10 @@ Deliveries carry the attempt number they were sent for. A running attempt holds 
 heartbeat renews (radtik.jobs.lease): when its worker dies (SIGKILL), the lease sweep records the
 interrupted attempt and hands the next one over within seconds. The ORM broker's own redelivery,
 once `retry` has passed, is the net under it: it finds the Job still `running` on the same
-attempt (the sweep did not run) and records the interruption itself, or on a later attempt
-(the sweep did) and is skipped, so the log says what happened either way.
+attempt with its lease lapsed (the sweep did not run) and records the interruption itself, or
+on a later attempt (the sweep did) and is skipped, so the log says what happened either way.
+A redelivery while the lease is still renewed is skipped: that attempt is alive, only slower
+than `retry` (two at once would end a session twice, or settle a payment twice).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import traceback
 
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus
@@ -54,7 +57,12 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
         if job.status == JobStatus.RUNNING:
             if attempt != job.attempts:
                 return None  # the broker's redelivery of an attempt the lease sweep replaced
-            # The broker hands a task out again only past its timeout: its worker died.
+            if job.next_attempt_at and job.next_attempt_at > timezone.now():
+                # Its heartbeat still renews the lease: the attempt lives (it outran the
+                # broker's `retry`, say under load), and running it twice at once would do its
+                # work twice. Should its worker die, the lease sweep hands the attempt over.
+                return None
+            # The lease ran out and the broker hands the task out again: its worker died.
             if job_attempt_interrupted(job):
                 return None
         job_attempt_start(job)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import timedelta
 
 import psutil
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.jobs.models import Job
+from radtik.jobs.runner import run_job
 from radtik.jobs.services import job_enqueue
 from tests.support.jobkinds import AlwaysFails, Flaky, OnPaymentsQueue, Progress, SlowEffect
 from tests.support.jobs import wait_job
@@ -92,7 +95,7 @@ def test_worker_killed_mid_job_runs_it_again_and_applies_once(tenants):
     assert psutil.pid_exists(pid)
     os.kill(pid, signal.SIGKILL)  # mid-sleep, before the effect
 
-    job = wait_job(job.pk, schema="alpha", timeout=40)
+    job = wait_job(job.pk, schema="alpha", timeout=90)  # the lease lapses (30 s), then the sweep
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
     assert [attempt for attempt, _, _ in runs(job.pk)] == [1, 2]
@@ -166,3 +169,26 @@ def test_a_job_never_handed_over_is_delivered_by_the_sweep(tenants):
     assert job.status == "succeeded" and job.delivered_attempt == 1
     assert any("never handed to the workers" in line for line in log_of("beta", job))
     assert redeliver_stuck_jobs() == 0
+
+
+def test_a_redelivery_of_an_attempt_whose_lease_is_renewed_is_skipped(tenants):
+    # The broker hands out an unacknowledged task again `retry` s after the cluster took it,
+    # even when it only waited behind busy workers and now runs, alive, within its timeout
+    # (under load: an accounting.disconnect kick then ran twice at once).
+    with schema_context("alpha"):
+        running = Job.objects.create(
+            kind=SlowEffect.name,
+            status="running",
+            attempts=1,
+            max_attempts=3,
+            started_at=timezone.now(),
+            next_attempt_at=timezone.now() + timedelta(seconds=30),  # renewed by its heartbeat
+        )
+    assert run_job("alpha", running.pk, 1) == "skipped"
+    with schema_context("alpha"):
+        job = Job.objects.get(pk=running.pk)
+        assert (job.status, job.attempts) == ("running", 1)
+    assert runs(job.pk) == []
+    assert not any("interrupted" in line for line in log_of("alpha", job))
+    with schema_context("alpha"):  # the made-up attempt is nobody's: not for the lease sweep
+        Job.objects.filter(pk=job.pk).update(status="cancelled")
