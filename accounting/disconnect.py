@@ -5,7 +5,8 @@ agent: a MikroTik answers only its /radius servers, with the secret it shares wi
 router on COA_PORT; when the NAS does not acknowledge it, or acknowledges and keeps the user
 online (a complaint about other systems), the router's active entry is removed over the RouterOS
 API. A session counts as ended when its Stop has been read back (or, after the API path, when its
-active entry is gone). The job log says which path worked for each session.
+active entry is gone: its RADIUS server then closes it, since its Stop never came). The job log
+says which path worked for each session.
 
 Users whose access ended (expired, used up) leave RADIUS first, in the same job, so none logs in
 again between the disconnect and the removal. Every step is idempotent: a retry skips sessions
@@ -188,8 +189,28 @@ def _end(ctx: JobContext, session: Session, paths: dict[str, int]) -> str:
         return "api"
     if removed or not _active_rows(session):
         ctx.log(f"{who} ended through the RouterOS API ({menu} remove): no longer active")
+        _close_at_radius(ctx, session, who)
         return "api"
     raise RuntimeError(f"{who} is still active on {session.router.name}")
+
+
+def _close_at_radius(ctx: JobContext, session: Session, who: str) -> None:
+    """The router has no entry for the session and its Stop never came (lost on the way, or
+    a NAS that sends none): close it at its RADIUS server and read that in, or it would stay
+    online on the pages and count against Simultaneous-Use until it went stale."""
+    server = session.radius_server
+    try:
+        with agent_client_for(server) as agent:
+            agent.session_close(session.radacct_id)
+    except AgentError as exc:
+        ctx.log(
+            f"{who}: its Stop never came and RADIUS server {server.name} could not close it "
+            f"({exc}); it closes once it goes stale",
+            level=LogLevel.WARNING,
+        )
+        return
+    _ingest(ctx, server)
+    ctx.log(f"{who}: its Stop never came, so RADIUS server {server.name} closed it")
 
 
 def _stopped(ctx: JobContext, session: Session) -> bool:

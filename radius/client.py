@@ -197,6 +197,13 @@ class AgentClient:
         answer = response.json()
         return DisconnectResult(str(answer.get("result", "")), answer.get("error_cause"))
 
+    def session_close(self, radacct_id: int) -> bool:
+        """Have the agent close an open session (Admin-Reset); False if it already was."""
+        response = self._call("POST", f"/sessions/{radacct_id}/close")
+        if response.status_code != 200:
+            raise self._rejected(response)
+        return bool(response.json().get("closed"))
+
     def lookup(self, usernames: list[str]) -> dict[str, str | None]:
         """username → digest of its rows on the agent (None when absent)."""
         response = self._call("POST", "/users/lookup", json={"usernames": usernames})

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -213,6 +213,17 @@ def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) 
         first: radtik's ingest pages through them and keeps the cursor."""
         rows, cursor = store.sessions_changed(after=after, limit=limit)
         return {"sessions": rows, "cursor": cursor, "more": len(rows) == limit}
+
+    @api.post("/sessions/{radacct_id}/close")
+    def session_close(radacct_id: int = Path(ge=1)) -> dict[str, bool]:
+        """Close an open session now, Admin-Reset: radtik ended it at the router, which has
+        no active entry for it, and its Stop never came (lost, or a NAS that sends none). It
+        would otherwise stay open and count against Simultaneous-Use until it goes stale."""
+        closed = store.session_close(radacct_id, cause="Admin-Reset")
+        if closed is None:
+            raise HTTPException(404, f"No session {radacct_id} in radacct")
+        logger.info("session %d closed%s", radacct_id, "" if closed else " already")
+        return {"closed": closed}
 
     app.include_router(api)
     return app

@@ -253,3 +253,30 @@ def test_the_online_page_s_kick_button_drops_the_user_live(network, admin, tenan
     assert wait_job(job.pk, timeout=60).status == "succeeded", log_of(job)
     page.wait_for_selector(row, state="detached")
     wait_for_text(page, "#online-summary", "0 online now")
+
+
+def test_a_kicked_session_whose_stop_is_lost_is_closed_at_radius_and_frees_its_login(
+    network, admin, operator
+):
+    agent, radius, server, nas = network("127.0.0.35")
+    (voucher,) = vouchers_synced(admin, server, 1, data_limit=50 * MB, simultaneous_use=1)
+    first_login(nas, voucher, radius)
+    session = open_session(voucher.username)
+    # The router ignores CoA and every Stop it sends is lost: only the API can end the
+    # session, and nothing ever tells RADIUS that it ended.
+    nas.accept_coa, nas.lose_stops = False, True
+
+    answer = operator.post(f"/api/sessions/{session.pk}/kick/")
+    assert answer.status_code == 202, answer.content
+    job = wait_job(answer.json()["job"]["id"], timeout=120)
+    assert job.status == "succeeded", (job.error, log_of(job))
+    assert nas.sessions() == []
+    assert job.result["via_api"] == 1, (job.attempts, job.result, log_of(job))
+    log = log_of(job)
+    assert "ended through the RouterOS API (/ip/hotspot/active remove): no longer active" in log
+    assert f"its Stop never came, so RADIUS server {server.name} closed it" in log
+    with schema_context("alpha"):
+        ended = Session.objects.get(pk=session.pk)
+    assert not ended.is_open and ended.terminate_cause == "Admin-Reset"
+    # Simultaneous-Use 1: the closed session no longer holds the voucher's one login.
+    assert nas.login(voucher.username, voucher.password).accepted

@@ -17,14 +17,20 @@ def page(agent, after: int = 0, limit: int = 1000) -> dict:
     return response.json()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_sessions_changed_since_a_cursor_open_and_closed(
-    backend, request, radius_agent, freeradius
-):
+def agent_with_user(backend, request, radius_agent, freeradius):
+    """An agent on the backend's store with USER synced, and FreeRADIUS in front of it."""
     db = request.getfixturevalue("radius_postgres_url") if backend == "postgresql" else None
     agent = radius_agent(db)
     assert agent.call("POST", "/batch", json={"vouchers": [USER]}).json()["synced"] == 1
     radius = freeradius(agent)
+    return agent, radius
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_sessions_changed_since_a_cursor_open_and_closed(
+    backend, request, radius_agent, freeradius
+):
+    agent, radius = agent_with_user(backend, request, radius_agent, freeradius)
     assert page(agent) == {"sessions": [], "cursor": 0, "more": False}
 
     started = time.time() - 30
@@ -82,3 +88,24 @@ def test_bad_cursor_or_page_size_is_422(radius_agent):
         response = agent.call("GET", f"/sessions?{query}")
         assert response.status_code == 422, query
         assert response.json()["detail"].startswith("Malformed request")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_session_whose_stop_never_came_is_closed_on_request_once(
+    backend, request, radius_agent, freeradius
+):
+    agent, radius = agent_with_user(backend, request, radius_agent, freeradius)
+    radius.account("ACCT1", "Start", "s-9")
+    (opened,) = page(agent)["sessions"]
+
+    answer = agent.call("POST", f"/sessions/{opened['id']}/close")
+    assert answer.status_code == 200 and answer.json() == {"closed": True}
+    (closed,) = page(agent, opened["change"])["sessions"]  # a change radtik reads back
+    assert closed["id"] == opened["id"] and closed["stop_time"]
+    assert closed["terminate_cause"] == "Admin-Reset"
+
+    again = agent.call("POST", f"/sessions/{opened['id']}/close")
+    assert again.status_code == 200 and again.json() == {"closed": False}
+    assert page(agent, closed["change"])["sessions"] == []  # nothing changed the second time
+    missing = agent.call("POST", "/sessions/999999/close")
+    assert missing.status_code == 404 and "No session 999999" in missing.json()["detail"]

@@ -226,6 +226,21 @@ class Store(ABC):
             )
             return cur.rowcount
 
+    def session_close(self, radacct_id: int, *, cause: str) -> bool | None:
+        """Close one open session now (its NAS confirmed it gone but its Stop never came):
+        True; False when it was already closed (idempotent); None when there is no such row."""
+        m = self.mark
+        with self.transaction() as cur:
+            cur.execute(
+                f"UPDATE radacct SET acctstoptime = {self._now()}, acctterminatecause = {m} "
+                f"WHERE radacctid = {m} AND acctstoptime IS NULL",
+                [cause, radacct_id],
+            )
+            if cur.rowcount:
+                return True
+            cur.execute(f"SELECT 1 FROM radacct WHERE radacctid = {m}", [radacct_id])
+            return False if cur.fetchone() else None
+
     # Accounting read back by radtik (radius.agent.store.accounting).
 
     @abstractmethod

@@ -11,7 +11,8 @@
                          # row ends it too (Stop, Admin-Reset)
     nas.reboot()         # sessions vanish without Stop, then Accounting-On
     nas.coa_port         # RFC 5176 listener (coa.py); nas.accept_coa = False ignores it,
-                         # nas.keep_on_disconnect = True ACKs it and keeps the user online
+                         # nas.keep_on_disconnect = True ACKs it and keeps the user online;
+                         # nas.lose_stops = True: no Stop ever reaches RADIUS
     nas.flush()          # wait until every accounting packet queued so far was answered
     nas.stop()
 
@@ -242,6 +243,9 @@ class SimulatedNas:
         self._lock = threading.RLock()
         # A faulty NAS: ACKs a Disconnect-Request but keeps the user online and sends no Stop.
         self.keep_on_disconnect = False
+        # Stops lost on the way (every retransmission dropped): the RADIUS server never hears
+        # that a session ended.
+        self.lose_stops = False
         self._sessions: dict[str, Session] = {}
         self._ids = itertools.count(1)
         self._ports = itertools.count(1)
@@ -769,7 +773,7 @@ class SimulatedNas:
 
     def _account(self, session: Session, status: str, cause: str | None = None) -> None:
         targets = self._targets(session.service)
-        if not targets:
+        if not targets or (status == "Stop" and self.lose_stops):
             return
         octets_in, octets_out = int(session.octets_in), int(session.octets_out)
         attributes: dict[str, Any] = {
