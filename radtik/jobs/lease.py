@@ -52,6 +52,11 @@ def lease_lapsed() -> Q:
     return Q(status=JobStatus.RUNNING, next_attempt_at__lte=timezone.now())
 
 
+def lease_holds(job: Job) -> bool:
+    """Whether `job`'s running attempt still holds its lease (its heartbeat renews it)."""
+    return job.next_attempt_at is not None and job.next_attempt_at > timezone.now()
+
+
 def worker_name() -> str:
     """host:pid of this process, as the job log names the worker of an attempt."""
     return f"{socket.gethostname()}:{os.getpid()}"

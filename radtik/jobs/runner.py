@@ -16,12 +16,11 @@ import logging
 import traceback
 
 from django.db import transaction
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from radtik.jobs.choices import FINISHED_STATUSES, JobStatus
 from radtik.jobs.context import JobCancelled, JobContext, JobGiveUp
-from radtik.jobs.lease import heartbeat
+from radtik.jobs.lease import heartbeat, lease_holds
 from radtik.jobs.models import Job
 from radtik.jobs.registry import get_kind
 from radtik.jobs.services import (
@@ -57,7 +56,7 @@ def _claim(job_id: int, attempt: int, schema_name: str) -> Job | None:
         if job.status == JobStatus.RUNNING:
             if attempt != job.attempts:
                 return None  # the broker's redelivery of an attempt the lease sweep replaced
-            if job.next_attempt_at and job.next_attempt_at > timezone.now():
+            if lease_holds(job):
                 # Its heartbeat still renews the lease: the attempt lives (it outran the
                 # broker's `retry`, say under load), and running it twice at once would do its
                 # work twice. Should its worker die, the lease sweep hands the attempt over.
