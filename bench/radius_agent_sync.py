@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from radius.agent.attributes import user_rows  # noqa: E402
+from radius.agent.store.base import memberships  # noqa: E402
 from radius.agent.store.sqlite import CACHE_KIB, CHECKPOINT_PAGES  # noqa: E402
 from radius.testing.agent import RadiusAgent, create_database, drop_database  # noqa: E402
 
@@ -87,7 +88,7 @@ def direct_insert(db: str) -> float:
             key = "check" if table == "radcheck" else "reply"
             return [(u.username, *row) for u in part for row in getattr(u, key)]
         if table == "radusergroup":
-            return [(u.username, group, "1") for u in part for group in u.groups]
+            return [(name, group, str(priority)) for name, group, priority in memberships(part)]
         return [(u.username, u.owner) for u in part]
 
     chunks = [
@@ -125,9 +126,15 @@ def direct_insert(db: str) -> float:
     return elapsed
 
 
+def rows_per_user() -> int:
+    """The rows one bench voucher is stored as (its limits group's are written once)."""
+    (user,) = [user_rows(item) for item in vouchers("R")[:1]]
+    return len(user.check) + len(user.reply) + len(memberships([user])) + bool(user.owner)
+
+
 def main() -> None:
     print(f"RADIUS agent sync: {TOTAL:,} users in batches of {CHUNK:,}, "
-          f"10 rows each, {os.cpu_count()} CPUs", flush=True)  # fmt: skip
+          f"{rows_per_user()} rows each, {os.cpu_count()} CPUs", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for backend in ("sqlite", "postgresql"):

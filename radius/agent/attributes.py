@@ -5,6 +5,7 @@ Validation happens here, per item, so one bad voucher is reported without sinkin
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,16 +23,45 @@ EXPIRES_AT = "expires_at must be an ISO-8601 date-time with a UTC offset, or nul
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Row = tuple[str, str, str]  # (attribute, op, value)
+# Limits are stored once per distinct set, as a FreeRADIUS group named by its content, not
+# repeated in every user's rows: a batch's 100,000 vouchers share theirs, so each voucher is 4
+# rows instead of 10. rlm_sql reads a user's groups after its own rows and moves their ":="
+# check items into the control list, as it does its own: counters, Simultaneous-Use and the
+# MAC lock see the same attributes. Radtik's own group names never take this prefix.
+LIMITS_PREFIX = "radtik:limits:"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Check and reply rows many users share, kept in radgroupcheck/radgroupreply."""
+
+    group: str
+    check: tuple[Row, ...]
+    reply: tuple[Row, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class UserRows:
     username: str
-    check: list[Row]
+    check: list[Row]  # the user's own: its password, and its expiry (one per subscription)
     reply: list[Row]
     groups: list[str]
     # Who in radtik holds the name (tenant and source); None from clients that do not say.
     owner: str | None = None
+    limits: Limits | None = None
+
+
+def limits_for(check: tuple[Row, ...], reply: tuple[Row, ...]) -> Limits | None:
+    """The group holding these rows; its name is a hash of them, so the same limits always
+    land in the same group and a group's rows never change once written."""
+    if not check and not reply:
+        return None
+    text = "\n".join(
+        f"{kind}\t{attribute}\t{op}\t{value}"
+        for kind, rows in (("check", check), ("reply", reply))
+        for attribute, op, value in rows
+    )
+    return Limits(LIMITS_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32], check, reply)
 
 
 def expiration_value(moment: datetime) -> str:
@@ -91,9 +121,9 @@ def user_rows(item: Any) -> UserRows:
     password = _text(item, "password", 128)
     if password is None:
         raise ValueError("password is required")
-    check, reply, groups, owner = _shared_rows(item)
+    own, limits, groups, owner = _shared_rows(item)
     return UserRows(
-        username, [("Cleartext-Password", ":=", password), *check], list(reply), list(groups), owner
+        username, [("Cleartext-Password", ":=", password), *own], [], list(groups), owner, limits
     )
 
 
@@ -135,7 +165,9 @@ def _shared_rows(item: dict[str, Any]) -> tuple:
 
 
 def _rows_beyond_password(item: dict[str, Any]) -> tuple:
-    """(check rows after the password, reply rows, groups, owner) of a valid item."""
+    """(the user's own check rows after the password, its Limits, groups, owner) of a valid
+    item."""
+    own: list[Row] = []
     check: list[Row] = []
     reply: list[Row] = []
     if simultaneous := _limit(item, "simultaneous_use", UINT32_MAX):
@@ -146,7 +178,7 @@ def _rows_beyond_password(item: dict[str, Any]) -> tuple:
         check.append(("Max-All-Session", ":=", str(time_limit)))
         reply.append(("Session-Timeout", "=", str(time_limit)))
     if expiration := _expiration(item.get("expires_at")):
-        check.append(("Expiration", ":=", expiration))
+        own.append(("Expiration", ":=", expiration))
     if after_first_use := _limit(item, "valid_after_first_use", UINT32_MAX):
         # sqlcounter "expire_on_login": seconds since the first session's start in radacct.
         check.append(("Expire-After", ":=", str(after_first_use)))
@@ -175,7 +207,8 @@ def _rows_beyond_password(item: dict[str, Any]) -> tuple:
         # How often the router sends Interim-Updates; the shipped configuration's default
         # applies otherwise. The agent closes sessions silent for 3 of them.
         reply.append(("Acct-Interim-Interval", "=", str(interim)))
-    return tuple(check), tuple(reply), tuple(_groups(item)), _text(item, "owner", 200)
+    limits = limits_for(tuple(check), tuple(reply))
+    return tuple(own), limits, tuple(_groups(item)), _text(item, "owner", 200)
 
 
 def _groups(item: dict[str, Any]) -> list[str]:
@@ -187,4 +220,6 @@ def _groups(item: dict[str, Any]) -> list[str]:
     if not isinstance(groups, list):
         raise ValueError("groups must be a list of group names")
     names = [_text({"groups": group}, "groups", 64) for group in groups]
+    if any(name and name.startswith(LIMITS_PREFIX) for name in names):
+        raise ValueError(f"group names starting with {LIMITS_PREFIX!r} are radtik's own")
     return list(dict.fromkeys(name for name in names if name))

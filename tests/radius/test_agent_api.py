@@ -20,6 +20,9 @@ VOUCHER = {
 }
 
 
+LIMITS = "radtik:limits:%"  # the groups that hold users' limits
+
+
 def sql(agent, query: str, *params) -> list[tuple]:
     """Run a query on the agent's own database, the way FreeRADIUS sees it."""
     if agent.dialect == "sqlite":
@@ -31,10 +34,20 @@ def sql(agent, query: str, *params) -> list[tuple]:
 
 
 def row_counts(agent, username: str) -> tuple[int, int, int]:
-    return tuple(
+    """(check rows, reply rows, groups) FreeRADIUS applies to the user: its own rows and its
+    groups' (its limits are a group's rows), and the groups radtik named."""
+    own = [
         sql(agent, f"SELECT count(*) FROM {table} WHERE username = ?", username)[0][0]
-        for table in ("radcheck", "radreply", "radusergroup")
-    )
+        for table in ("radcheck", "radreply")
+    ]
+    shared = [
+        sql(agent, f"SELECT count(*) FROM radusergroup g JOIN {table} r "
+                   "ON r.groupname = g.groupname WHERE g.username = ?", username)[0][0]
+        for table in ("radgroupcheck", "radgroupreply")
+    ]  # fmt: skip
+    named = sql(agent, "SELECT count(*) FROM radusergroup WHERE username = ? "
+                       "AND groupname NOT LIKE ?", username, LIMITS)[0][0]  # fmt: skip
+    return own[0] + shared[0], own[1] + shared[1], named
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -128,11 +141,29 @@ def test_same_batch_twice_leaves_exactly_one_row_set(agent):
     items = [{**VOUCHER, "username": f"V{i:03d}"} for i in range(250)]
     for _ in range(2):
         assert agent.call("POST", "/batch", json={"vouchers": items}).json()["synced"] == 250
-    counts = sql(agent, "SELECT username, count(*) FROM radcheck GROUP BY username")
-    assert len(counts) == 250 and {n for _, n in counts} == {5}
-    replies = sql(agent, "SELECT username, count(*) FROM radreply GROUP BY username")
-    assert len(replies) == 250 and {n for _, n in replies} == {4}
-    assert sql(agent, "SELECT count(*) FROM radusergroup")[0][0] == 250
+    assert {row_counts(agent, f"V{i:03d}") for i in range(250)} == {(5, 4, 1)}
+    # Their limits are one group's rows, written once: each user holds its password, expiry,
+    # its limits group and its named group.
+    assert sql(agent, "SELECT count(DISTINCT groupname), count(*) FROM radgroupcheck") == [(1, 3)]
+    assert sql(agent, "SELECT count(*) FROM radgroupreply") == [(4,)]
+    assert sql(agent, "SELECT count(*) FROM radcheck") == [(500,)]
+    assert sql(agent, "SELECT count(*) FROM radusergroup") == [(500,)]
+
+
+def test_users_with_other_limits_get_their_own_group_and_the_old_one_stays_right(agent):
+    agent.call("POST", "/batch", json={"vouchers": [VOUCHER, {**VOUCHER, "username": "B"}]})
+    agent.call("POST", "/batch", json={"vouchers": [{**VOUCHER, "rate_limit": "1M/1M"}]})
+    changed, kept = (agent.call("GET", f"/users/{name}").json() for name in ("HSK7M3PQ", "B"))
+    assert {"attribute": "Mikrotik-Rate-Limit", "op": "=", "value": "1M/1M"} in changed["reply"]
+    assert {"attribute": "Mikrotik-Rate-Limit", "op": "=", "value": "2M/5M"} in kept["reply"]
+    assert sql(agent, "SELECT count(DISTINCT groupname) FROM radusergroup "
+                      "WHERE groupname LIKE ?", LIMITS) == [(2,)]  # fmt: skip
+
+
+def test_a_group_name_radtik_keeps_for_limits_is_refused(agent):
+    item = {**VOUCHER, "profile": None, "groups": ["radtik:limits:0123"]}
+    body = agent.call("POST", "/batch", json={"vouchers": [item]}).json()
+    assert body["failed"] == 1 and "radtik's own" in body["errors"][0]["reason"]
 
 
 def test_changed_limits_replace_the_old_rows(agent):

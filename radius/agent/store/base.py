@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from radius.agent.attributes import UserRows
+from radius.agent.attributes import LIMITS_PREFIX, Limits, UserRows
 from radius.agent.store import accounting
 
 VENDORED_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -29,10 +29,25 @@ MAC_LOCK_TABLE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {MAC_LOCK_TABLE} "
     "(username varchar(64) PRIMARY KEY, callingstationid varchar(50) NOT NULL)"
 )
+# The limits groups written (radius.agent.attributes.Limits): its key makes writing a group's
+# rows happen once even when two batches bring it at the same time.
+LIMITS_TABLE = "radtik_limits"
+LIMITS_TABLE_SQL = f"CREATE TABLE IF NOT EXISTS {LIMITS_TABLE} (groupname varchar(64) PRIMARY KEY)"
 # A session is stale after this many of its accounting intervals without an update.
 STALE_INTERVALS = 3
 USER_TABLES = ("radcheck", "radreply", "radusergroup", OWNER_TABLE)
 UserView = dict[str, Any]
+
+
+def memberships(users: list[UserRows]) -> list[tuple[str, str, int]]:
+    """(username, groupname, priority) rows: a user's limits group first (FreeRADIUS reads
+    groups by priority), then its groups."""
+    rows = []
+    for user in users:
+        if user.limits:
+            rows.append((user.username, user.limits.group, 0))
+        rows.extend((user.username, group, 1) for group in user.groups)
+    return rows
 
 
 def schema_sql(dialect: str) -> str:
@@ -74,9 +89,16 @@ class Store(ABC):
 
     @abstractmethod
     def select_rows(
-        self, cur: Any, table: str, columns: str, usernames: list[str], order: str = "id"
+        self,
+        cur: Any,
+        table: str,
+        columns: str,
+        usernames: list[str],
+        order: str = "id",
+        key: str = "username",
     ) -> list[tuple]:
-        """(username, *columns) of the users' rows in table, in insertion order."""
+        """(key, *columns) of the rows in table whose key is one of usernames, in insertion
+        order."""
 
     @abstractmethod
     def ping(self) -> None:
@@ -94,6 +116,7 @@ class Store(ABC):
                 refused = self._held_by_others(cur, users)
                 accepted = [user for i, user in enumerate(users) if i not in refused]
                 self.delete_rows(cur, [u.username for u in accepted])
+                self._limits_put(cur, [u.limits for u in accepted if u.limits])
                 self.insert_rows(cur, accepted)
             return refused
         except self.row_errors:
@@ -106,11 +129,30 @@ class Store(ABC):
                 try:
                     with self.savepoint(cur):
                         self.delete_rows(cur, [user.username])
+                        self._limits_put(cur, [user.limits] if user.limits else [])
                         self.insert_rows(cur, [user])
                 except self.row_errors as exc:
                     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     refused[position] = f"the RADIUS database refused the rows: {detail}"[:300]
         return refused
+
+    def _limits_put(self, cur: Any, limits: list[Limits]) -> None:
+        """Write the groups of these limits that are not there yet (a batch has one or two)."""
+        m = self.mark
+        for one in {limit.group: limit for limit in limits}.values():
+            cur.execute(
+                f"INSERT INTO {LIMITS_TABLE} (groupname) VALUES ({m}) ON CONFLICT DO NOTHING",
+                [one.group],
+            )
+            if cur.rowcount != 1:
+                continue  # written before: its name says its rows are these
+            for table, rows in (("radgroupcheck", one.check), ("radgroupreply", one.reply)):
+                if rows:
+                    cur.executemany(
+                        f"INSERT INTO {table} (groupname, attribute, op, value) "
+                        f"VALUES ({m}, {m}, {m}, {m})",
+                        [(one.group, *row) for row in rows],
+                    )
 
     def _held_by_others(self, cur: Any, users: list[UserRows]) -> dict[int, str]:
         """Users whose name another owner holds. Rows without a recorded owner (written before
@@ -145,21 +187,39 @@ class Store(ABC):
             return len(self.delete_rows(cur, usernames)), kept
 
     def users(self, usernames: list[str]) -> dict[str, UserView]:
-        """The stored check/reply rows and groups of those users that have any."""
+        """The check/reply rows and groups of those users that have any; the rows of a user's
+        limits group count as its own (how FreeRADIUS applies them), the group is not listed."""
         found: dict[str, UserView] = {}
 
         def entry(name: str) -> UserView:
             empty: UserView = {"username": name, "check": [], "reply": [], "groups": []}
             return found.setdefault(name, empty)
 
+        def add(name: str, key: str, rows: list[tuple]) -> None:
+            entry(name)[key].extend(
+                {"attribute": attribute, "op": op, "value": value} for attribute, op, value in rows
+            )
+
         with self.transaction() as cur:
-            for table, key in (("radcheck", "check"), ("radreply", "reply")):
-                for name, attribute, op, value in self.select_rows(
-                    cur, table, "attribute, op, value", usernames
-                ):
-                    entry(name)[key].append({"attribute": attribute, "op": op, "value": value})
+            limits: dict[str, list[str]] = {}  # group -> its users
             for name, group in self.select_rows(cur, "radusergroup", "groupname", usernames):
-                entry(name)["groups"].append(group)
+                if group.startswith(LIMITS_PREFIX):
+                    limits.setdefault(group, []).append(name)
+                    entry(name)
+                else:
+                    entry(name)["groups"].append(group)
+            for table, key in (("radcheck", "check"), ("radreply", "reply")):
+                for name, *row in self.select_rows(cur, table, "attribute, op, value", usernames):
+                    add(name, key, [row])
+            for table, key in (("radgroupcheck", "check"), ("radgroupreply", "reply")):
+                shared: dict[str, list[tuple]] = {}
+                for group, *row in self.select_rows(
+                    cur, table, "attribute, op, value", list(limits), key="groupname"
+                ):
+                    shared.setdefault(group, []).append(tuple(row))
+                for group, rows in shared.items():
+                    for name in limits[group]:
+                        add(name, key, rows)
         return found
 
     # RADIUS clients: FreeRADIUS's dynamic clients (radius.agent.freeradius) read the nas table.
@@ -207,16 +267,23 @@ class Store(ABC):
 
     def sessions_close_stale(self, *, silent_for: int) -> int:
         """Close open sessions silent for STALE_INTERVALS of their user's accounting interval
-        (the Acct-Interim-Interval of its reply rows), or for `silent_for` seconds when the
-        user has none (FreeRADIUS's configured default then applies); how many.
+        (the Acct-Interim-Interval of its reply rows or its limits group's), or for
+        `silent_for` seconds when it has none (FreeRADIUS's configured default then applies);
+        how many.
 
         They would block Simultaneous-Use forever. Stopped at their last update. Open sessions
         are few (the partial index on them), so the per-row window costs little."""
-        window = (
-            f"COALESCE((SELECT {STALE_INTERVALS} * CAST(radreply.value AS INTEGER) FROM radreply "
-            "WHERE radreply.username = radacct.username "
-            f"AND radreply.attribute = 'Acct-Interim-Interval' LIMIT 1), {int(silent_for)})"
+        stale = f"{STALE_INTERVALS} * CAST(r.value AS INTEGER)"
+        own = (
+            f"SELECT {stale} FROM radreply r WHERE r.username = radacct.username "
+            "AND r.attribute = 'Acct-Interim-Interval' LIMIT 1"
         )
+        shared = (
+            f"SELECT {stale} FROM radusergroup g JOIN radgroupreply r ON r.groupname = g.groupname "
+            "WHERE g.username = radacct.username AND r.attribute = 'Acct-Interim-Interval' "
+            "ORDER BY g.priority LIMIT 1"
+        )
+        window = f"COALESCE(({own}), ({shared}), {int(silent_for)})"
         with self.transaction() as cur:
             cur.execute(
                 "UPDATE radacct SET acctstoptime = COALESCE(acctupdatetime, acctstarttime, "

@@ -11,12 +11,14 @@ import psycopg
 from radius.agent.attributes import UserRows
 from radius.agent.store import accounting
 from radius.agent.store.base import (
+    LIMITS_TABLE_SQL,
     MAC_LOCK_TABLE_SQL,
     OWNER_TABLE,
     OWNER_TABLE_SQL,
     USER_TABLES,
     Store,
     StoreUnavailable,
+    memberships,
     redact,
     schema_sql,
 )
@@ -58,6 +60,7 @@ class PostgresStore(Store):
                 cur.execute(schema_sql("postgresql"))
             cur.execute(OWNER_TABLE_SQL)
             cur.execute(MAC_LOCK_TABLE_SQL)
+            cur.execute(LIMITS_TABLE_SQL)
             cur.execute(INDEXES)
             cur.execute(accounting.POSTGRES_COLUMNS)
             cur.execute(
@@ -125,7 +128,8 @@ class PostgresStore(Store):
                 with cur.copy(f"COPY {table} (username, attribute, op, value) FROM STDIN") as cp:
                     cp.write(data)
         data = _copy_text(
-            (u.username, group.translate(_COPY_ESCAPES), "1") for u in users for group in u.groups
+            (name, group.translate(_COPY_ESCAPES), str(priority))
+            for name, group, priority in memberships(users)
         )
         if data:
             with cur.copy("COPY radusergroup (username, groupname, priority) FROM STDIN") as cp:
@@ -136,10 +140,16 @@ class PostgresStore(Store):
                 cp.write(data)
 
     def select_rows(
-        self, cur: psycopg.Cursor, table: str, columns: str, usernames: list[str], order: str = "id"
+        self,
+        cur: psycopg.Cursor,
+        table: str,
+        columns: str,
+        usernames: list[str],
+        order: str = "id",
+        key: str = "username",
     ) -> list[tuple]:
         cur.execute(
-            f"SELECT username, {columns} FROM {table} WHERE username = ANY(%s) ORDER BY {order}",
+            f"SELECT {key}, {columns} FROM {table} WHERE {key} = ANY(%s) ORDER BY {order}",
             [usernames],
         )
         return cur.fetchall()

@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from radius.agent.attributes import UserRows
 from radius.agent.store import accounting
 from radius.agent.store.base import (
+    LIMITS_TABLE_SQL,
     MAC_LOCK_TABLE_SQL,
     OWNER_TABLE,
     OWNER_TABLE_SQL,
     USER_TABLES,
     Store,
     StoreUnavailable,
+    memberships,
     schema_sql,
 )
 
@@ -47,15 +49,11 @@ def _insert_json(
     table: str,
     columns: tuple[str, ...],
     rows: list[tuple],
-    *,
-    extra: str = "",
-    extra_value: str = "",
 ) -> None:
     if not rows:
         return
-    names = ", ".join(columns + ((extra,) if extra else ()))
+    names = ", ".join(columns)
     values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-    values += f", {extra_value}" if extra else ""
     cur.execute(
         f"INSERT INTO {table} ({names}) SELECT {values} FROM json_each(?) ORDER BY key",
         [json.dumps(rows)],
@@ -81,6 +79,7 @@ class SQLiteStore(Store):
             conn.executescript(schema_sql("sqlite"))
         conn.execute(OWNER_TABLE_SQL)
         conn.execute(MAC_LOCK_TABLE_SQL)
+        conn.execute(LIMITS_TABLE_SQL)
         conn.executescript(INDEXES)
         columns = {row[1] for row in conn.execute("PRAGMA table_info(radacct)")}
         if accounting.NAS_IDENTIFIER not in columns:
@@ -161,26 +160,24 @@ class SQLiteStore(Store):
             ("radreply", [(u.username, *row) for u in users for row in u.reply]),
         ):
             _insert_json(cur, table, ("username", "attribute", "op", "value"), rows)
-        _insert_json(
-            cur,
-            "radusergroup",
-            ("username", "groupname"),
-            [(u.username, group) for u in users for group in u.groups],
-            extra="priority",
-            extra_value="1",
-        )
+        _insert_json(cur, "radusergroup", ("username", "groupname", "priority"), memberships(users))
         owners = [(u.username, u.owner) for u in users if u.owner]
         _insert_json(cur, OWNER_TABLE, ("username", "owner"), owners)
 
     def select_rows(
-        self, cur: sqlite3.Cursor, table: str, columns: str, usernames: list[str], order: str = "id"
+        self,
+        cur: sqlite3.Cursor,
+        table: str,
+        columns: str,
+        usernames: list[str],
+        order: str = "id",
+        key: str = "username",
     ) -> list[tuple]:
         rows: list[tuple] = []
         for chunk in _chunks(usernames):
             marks = ",".join("?" * len(chunk))
             cur.execute(
-                f"SELECT username, {columns} FROM {table} WHERE username IN ({marks}) "
-                f"ORDER BY {order}",
+                f"SELECT {key}, {columns} FROM {table} WHERE {key} IN ({marks}) ORDER BY {order}",
                 chunk,
             )
             rows.extend(cur.fetchall())
