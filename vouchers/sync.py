@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -65,9 +66,9 @@ def batch_radius_users(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
 def batch_sync_run(ctx: JobContext) -> dict[str, int]:
     """Job body: send the batch's pending vouchers in chunks; transport errors retry the job.
 
-    Linear in the batch: each chunk starts after the last one sent (keyset on the
-    (batch, id) index), and the counts the page shows are counted once and then
-    kept up to date chunk by chunk, then counted again at the end.
+    Linear in the batch: the pending vouchers' ids are read once, in username order, and
+    each chunk is read by its ids; the counts the page shows are counted once and then kept
+    up to date chunk by chunk, then counted again at the end.
 
     Pipelined: while the agent writes one chunk, this process records the chunk before it and
     reads the one after it, so the agent's work and radtik's overlap (on two cores the sync
@@ -128,17 +129,24 @@ class _Chunk:
 def _chunks(
     pending: QuerySet[Voucher], user_for: Callable[[str, str], RadiusUser], server: RadiusServer
 ) -> Iterator[_Chunk]:
-    """The pending vouchers, chunk by chunk, checked against the server's namespace."""
-    last_id = 0
-    while True:
-        rows = list(
-            pending.filter(pk__gt=last_id)
-            .order_by("id")
-            .values_list("id", "username", "password")[: settings.VOUCHER_SYNC_CHUNK]
+    """The pending vouchers in username order, chunk by chunk, checked against the server's
+    namespace.
+
+    Username order, not id order: a batch is generated in parts of 100,000, each part in
+    username order, so in id order the agent's username indexes would be swept once per part
+    (the second part of 200,000 writing between the first's names: 2.2x the time of 100,000).
+    The ids are held as 8 bytes each (8 MB for a 1,000,000-voucher batch)."""
+    ids = array("q", pending.order_by("username").values_list("id", flat=True))
+    size = settings.VOUCHER_SYNC_CHUNK
+    for start in range(0, len(ids), size):
+        rows = sorted(
+            pending.filter(pk__any=ids[start : start + size].tolist()).values_list(
+                "id", "username", "password"
+            ),
+            key=lambda row: row[1],
         )
         if not rows:
-            return
-        last_id = rows[-1][0]
+            continue  # all disabled or synced since the ids were read
         users = [user_for(name, password) for _, name, password in rows]
         yield _Chunk(
             ids=[row[0] for row in rows],

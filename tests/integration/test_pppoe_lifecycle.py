@@ -93,6 +93,13 @@ def login(nas, sub):
     return nas.login(sub.username, sub.password, service="pppoe", mac=MAC)
 
 
+def sessions_ended(nas, what: str, timeout: float = 60) -> None:
+    """The router has no session left and has delivered their Stops: a device dials again
+    only after that, and until the Stop is in radacct Simultaneous-Use counts the session."""
+    wait_for(lambda: nas.sessions() == [], what=what, timeout=timeout)
+    nas.flush()
+
+
 def address_list(sim) -> list[dict[str, str]]:
     with RouterClient.connect(sim.credentials()) as api:
         return api.print("/ip/firewall/address-list", list="radtik-renew")
@@ -137,7 +144,7 @@ def test_pppoe_expiry_grace_renew_pay_restored_then_suspended(pppoe):
     ended(GRACE + 60)
     sweep()
     assert subscription().status == "renew"
-    wait_for(lambda: nas.sessions() == [], what="the session before the wall to end")
+    sessions_ended(nas, "the session before the wall to end")
     walled = login(nas, sub)
     assert walled.accepted, walled.message
     assert walled.reply[LIST] == "radtik-renew"
@@ -159,7 +166,7 @@ def test_pppoe_expiry_grace_renew_pay_restored_then_suspended(pppoe):
         phone_number="0722000111",
     )
     assert "/portal/p/" in renewing.url and "Check your phone" in renewing.text
-    wait_for(lambda: nas.sessions() == [], what="the walled session to be ended", timeout=60)
+    sessions_ended(nas, "the walled session to be ended")
     restored_sub = subscription()
     assert restored_sub.status == "active" and restored_sub.ends_at > timezone.now()
     assert restored_sub.walled_session is False
@@ -192,6 +199,6 @@ def test_pppoe_expiry_grace_renew_pay_restored_then_suspended(pppoe):
     ended(GRACE + RENEW + 60)
     sweep()
     assert subscription().status == "suspended"
-    wait_for(lambda: nas.sessions() == [], what="the suspended session to end")
+    sessions_ended(nas, "the suspended session to end")
     refused = login(nas, sub)
     assert not refused.accepted
