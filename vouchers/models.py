@@ -116,8 +116,8 @@ class Voucher(models.Model):
     class Meta:
         ordering = ["id"]
         # A batch's vouchers in id order: its page reads 50 of them, not the whole batch and a
-        # sort; a sync reads its next chunk from where the last one ended (a keyset: the rows
-        # past it are the pending ones). Counts by status come from VoucherBatchCount.
+        # sort; a sync reads the batch's pending ids from it once. Counts by status come from
+        # VoucherBatchCount.
         indexes = [
             models.Index(fields=["batch", "id"], name="voucher_batch_order"),
             # The in-use vouchers whose validity ends soonest (accounting's expiry check);
