@@ -80,15 +80,13 @@ def direct_insert(db: str, order: str) -> float:
     users = [user_rows(item) for item in vouchers("D", order)]  # row building: not timed
     columns = {
         "radcheck": "username, attribute, op, value",
-        "radreply": "username, attribute, op, value",
         "radusergroup": "username, groupname, priority",
         "radtik_owner": "username, owner",
     }
 
     def rows(part: list, table: str) -> list[tuple]:
-        if table in ("radcheck", "radreply"):
-            key = "check" if table == "radcheck" else "reply"
-            return [(u.username, *row) for u in part for row in getattr(u, key)]
+        if table == "radcheck":
+            return [(u.username, *row) for u in part for row in u.check]
         if table == "radusergroup":
             return [(name, group, str(priority)) for name, group, priority in memberships(part)]
         return [(u.username, u.owner) for u in part]
@@ -131,7 +129,7 @@ def direct_insert(db: str, order: str) -> float:
 def rows_per_user() -> int:
     """The rows one bench voucher is stored as (its limits group's are written once)."""
     (user,) = [user_rows(item) for item in vouchers("R")[:1]]
-    return len(user.check) + len(user.reply) + len(memberships([user])) + bool(user.owner)
+    return len(user.check) + len(memberships([user])) + bool(user.owner)
 
 
 def main() -> None:

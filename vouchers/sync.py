@@ -133,9 +133,10 @@ def _chunks(
     namespace.
 
     Username order, not id order: a batch is generated in parts of 100,000, each part in
-    username order, so in id order the agent's username indexes would be swept once per part
-    (the second part of 200,000 writing between the first's names: 2.2x the time of 100,000).
-    The ids are held as 8 bytes each (8 MB for a 1,000,000-voucher batch)."""
+    username order, so in id order the agent's username indexes are swept once per part; in
+    username order, once per batch. (Measured: it did not change the 200,000/100,000 ratio,
+    about 2.1-2.2x either way.) The ids are kept as 8 bytes each (8 MB for a 1,000,000-voucher
+    batch) once read."""
     ids = array("q", pending.order_by("username").values_list("id", flat=True))
     size = settings.VOUCHER_SYNC_CHUNK
     for start in range(0, len(ids), size):

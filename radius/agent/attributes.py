@@ -25,7 +25,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 Row = tuple[str, str, str]  # (attribute, op, value)
 # Limits are stored once per distinct set, as a FreeRADIUS group named by its content, not
 # repeated in every user's rows: a batch's 100,000 vouchers share theirs, so each voucher is 4
-# rows instead of 10. rlm_sql reads a user's groups after its own rows and moves their ":="
+# or 5 rows instead of 10. rlm_sql reads a user's groups after its own rows and moves their ":="
 # check items into the control list, as it does its own: counters, Simultaneous-Use and the
 # MAC lock see the same attributes. Radtik's own group names never take this prefix.
 LIMITS_PREFIX = "radtik:limits:"
@@ -43,8 +43,9 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class UserRows:
     username: str
-    check: list[Row]  # the user's own: its password, and its expiry (one per subscription)
-    reply: list[Row]
+    # The user's own: its password, and its expiry (one per subscription). Its reply rows are
+    # all its limits group's.
+    check: list[Row]
     groups: list[str]
     # Who in radtik holds the name (tenant and source); None from clients that do not say.
     owner: str | None = None
@@ -123,7 +124,7 @@ def user_rows(item: Any) -> UserRows:
         raise ValueError("password is required")
     own, limits, groups, owner = _shared_rows(item)
     return UserRows(
-        username, [("Cleartext-Password", ":=", password), *own], [], list(groups), owner, limits
+        username, [("Cleartext-Password", ":=", password), *own], list(groups), owner, limits
     )
 
 

@@ -85,7 +85,8 @@ class Store(ABC):
 
     @abstractmethod
     def insert_rows(self, cur: Any, users: list[UserRows]) -> None:
-        """Write the users' check, reply and group rows, and the owner of those that have one."""
+        """Write the users' check and group rows, and the owner of those that have one (their
+        reply rows are their limits group's, written by _limits_put)."""
 
     @abstractmethod
     def select_rows(

@@ -122,11 +122,6 @@ class PostgresStore(Store):
                 for u in users
                 for attribute, op, value in u.check
             ],
-            "radreply (username, attribute, op, value)": [
-                f"{u.username}\t{attribute}\t{op}\t{value.translate(e)}\n"
-                for u in users
-                for attribute, op, value in u.reply
-            ],
             "radusergroup (username, groupname, priority)": [
                 f"{name}\t{group.translate(e)}\t{priority}\n"
                 for name, group, priority in memberships(users)
