@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -110,8 +110,10 @@ class AgentClient:
         )
 
     def batch(self, users: Sequence[RadiusUser]) -> BatchResult:
-        items = [user.as_item() for user in users]
-        response = self._call("POST", "/batch", json={"vouchers": items})
+        """Write the users; item errors at their index in users. Sent in the agent's compact
+        form: each distinct set of the users' other fields once, and per user its name,
+        password and set (a batch's vouchers share one set)."""
+        response = self._call("POST", "/batch", json=compact_batch(users))
         if response.status_code != 200:
             raise self._rejected(response)
         body = response.json()
@@ -210,6 +212,21 @@ class AgentClient:
         if response.status_code != 200:
             raise self._rejected(response)
         return response.json().get("users", {})
+
+
+def compact_batch(users: Sequence[RadiusUser]) -> dict[str, list]:
+    """The agent's compact batch body (radius/agent/attributes.py compact_rows reads it)."""
+    sets: dict[RadiusUser, int] = {}
+    shared: list[dict[str, Any]] = []
+    credentials: list[list] = []
+    for user in users:
+        common = replace(user, username="", password="")
+        index = sets.get(common)
+        if index is None:
+            index = sets[common] = len(shared)
+            shared.append(common.shared_fields())
+        credentials.append([user.username, user.password, index])
+    return {"shared": shared or [{}], "credentials": credentials}
 
 
 def agent_client_for(server: RadiusServer) -> AgentClient:

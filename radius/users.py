@@ -1,7 +1,7 @@
 """The RADIUS user radtik writes: one typed value, built by one function for every source.
 
 Vouchers, subscriptions and PPP secrets moved from a router all become a RadiusUser through
-radius_user(); the agent client sends it as the agent's JSON item. No ORM here.
+radius_user(); the agent client sends it in the agent's batch form. No ORM here.
 """
 
 from __future__ import annotations
@@ -54,11 +54,10 @@ class RadiusUser:
     # e.g. billing's walled "renew" list.
     address_list: str | None = None
 
-    def as_item(self) -> dict[str, Any]:
-        """The agent's batch item (radius/agent/attributes.py reads it)."""
+    def shared_fields(self) -> dict[str, Any]:
+        """The agent's fields of the user but its name and password, which the agent's batch
+        takes apart (radius.client.compact_batch): what a batch's vouchers share."""
         return {
-            "username": self.username,
-            "password": self.password,
             "owner": self.owner.key,
             "groups": list(self.groups),
             "time_limit": self.limits.time_limit,

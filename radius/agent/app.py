@@ -6,15 +6,16 @@ import ipaddress
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from radius.agent import coa
-from radius.agent.attributes import UserRows, user_rows
+from radius.agent.attributes import UserRows, compact_rows, user_rows
 from radius.agent.guard import Guard
 from radius.agent.store import Store, StoreUnavailable
 from radius.agent.store.accounting import MAX_PAGE
@@ -26,7 +27,26 @@ logger = logging.getLogger("radius.agent")
 
 
 class BatchIn(BaseModel):
-    vouchers: list[Any]  # items are checked one by one, so one bad item is only that item's error
+    """Users as whole items ("vouchers"), or in the compact form radtik sends: "credentials"
+    ([username, password, shared index]) and the "shared" fields of each set of users (see
+    radius.agent.attributes.compact_rows). Items are checked one by one, so one bad item is
+    only that item's error."""
+
+    vouchers: list[Any] | None = None
+    credentials: list[Any] | None = None
+    shared: list[Any] = Field(default_factory=lambda: [{}], min_length=1)
+
+    @model_validator(mode="after")
+    def one_form(self) -> BatchIn:
+        if (self.vouchers is None) == (self.credentials is None):
+            raise ValueError("send either vouchers (items) or credentials (with shared)")
+        return self
+
+    def items(self) -> tuple[list[Any], Callable[[Any], UserRows]]:
+        """The items and the function that validates one into its rows."""
+        if self.vouchers is not None:
+            return self.vouchers, user_rows
+        return self.credentials or [], compact_rows(self.shared)
 
 
 class UsernamesIn(BaseModel):
@@ -73,19 +93,26 @@ def _validation_message(exc: RequestValidationError) -> str:
     )
 
 
-def _batch(store: Store, items: list[Any]) -> dict[str, Any]:
+def _item_name(item: Any) -> str:
+    """The username an item names, for its error: either form, valid or not."""
+    name = item.get("username") if isinstance(item, dict) else None
+    if name is None and isinstance(item, list) and item:
+        name = item[0]
+    return name if isinstance(name, str) else ""
+
+
+def _batch(store: Store, items: list[Any], rows: Callable[[Any], UserRows]) -> dict[str, Any]:
     users: list[UserRows] = []
     indexes: list[int] = []  # users[i] came from items[indexes[i]]
     first_seen: dict[str, int] = {}
     errors: list[dict[str, Any]] = []
     for index, item in enumerate(items):
-        name = item.get("username") if isinstance(item, dict) else None
-        name = name if isinstance(name, str) else ""
         try:
-            user = user_rows(item)
+            user = rows(item)
         except ValueError as exc:
-            errors.append({"index": index, "username": name, "reason": str(exc)})
+            errors.append({"index": index, "username": _item_name(item), "reason": str(exc)})
             continue
+        name = user.username
         if name in first_seen:
             reason = f"username repeated in this batch; item {first_seen[name]} was used"
             errors.append({"index": index, "username": name, "reason": reason})
@@ -138,8 +165,9 @@ def create_app(store: Store, token: str, *, max_batch: int = DEFAULT_MAX_BATCH) 
 
     @api.post("/batch")
     def batch(body: BatchIn) -> dict[str, Any]:
-        check_size(len(body.vouchers), "vouchers")
-        return _batch(store, body.vouchers)
+        items, rows = body.items()
+        check_size(len(items), "vouchers")
+        return _batch(store, items, rows)
 
     @api.post("/delete")
     def delete(body: DeleteIn) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,7 +87,10 @@ def _limit(item: dict[str, Any], key: str, maximum: int) -> int | None:
 
 
 def _text(item: dict[str, Any], key: str, max_bytes: int) -> str | None:
-    value = item.get(key)
+    return _text_value(item.get(key), key, max_bytes)
+
+
+def _text_value(value: Any, key: str, max_bytes: int) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or CONTROL.search(value) or len(value.encode()) > max_bytes:
@@ -112,20 +116,56 @@ def user_rows(item: Any) -> UserRows:
     """Validate one batch item; the ValueError's text is the reason reported to radtik."""
     if not isinstance(item, dict):
         raise ValueError("each item must be a JSON object")
-    username = item.get("username")
+    return _user(item.get("username"), item.get("password"), item)
+
+
+def _user(username: Any, password: Any, shared: dict[str, Any] | tuple) -> UserRows:
+    """A user from its name, password and the other fields (or their rows, already made)."""
     if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise ValueError(
             "username must be 1-64 characters from A-Z a-z 0-9 @ . _ : / - "
             "(FreeRADIUS's SQL module escapes any other character and would not find the user)"
         )
     # RADIUS carries at most 128 bytes of User-Password (RFC 2865 5.2).
-    password = _text(item, "password", 128)
+    password = _text_value(password, "password", 128)
     if password is None:
         raise ValueError("password is required")
-    own, limits, groups, owner = _shared_rows(item)
+    own, limits, groups, owner = shared if isinstance(shared, tuple) else _shared_rows(shared)
     return UserRows(
         username, [("Cleartext-Password", ":=", password), *own], list(groups), owner, limits
     )
+
+
+COMPACT_ITEM = "each credential must be [username, password] or [username, password, shared index]"
+
+
+def compact_rows(shared: list[Any]) -> Callable[[Any], UserRows]:
+    """The compact batch form: fields every user of a set has in common, validated and made
+    into rows once per set, and per user only [username, password, index into shared] (the
+    index defaults to 0). A batch's vouchers share everything else, so this is most of the
+    agent's JSON and validation saved (the per-item form spends ~10 µs per voucher on it)."""
+    sets: list[tuple | str] = []
+    for fields in shared:
+        if not isinstance(fields, dict) or _PER_USER & fields.keys():
+            sets.append("each shared set must be a JSON object without username or password")
+            continue
+        try:
+            sets.append(_rows_beyond_password(fields))
+        except ValueError as exc:
+            sets.append(str(exc))
+
+    def rows(credential: Any) -> UserRows:
+        if not isinstance(credential, list) or not 2 <= len(credential) <= 3:
+            raise ValueError(COMPACT_ITEM)
+        index = credential[2] if len(credential) == 3 else 0
+        if type(index) is not int or not 0 <= index < len(sets):
+            raise ValueError(f"the shared index must be an integer from 0 to {len(sets) - 1}")
+        common = sets[index]
+        if isinstance(common, str):
+            raise ValueError(common)
+        return _user(credential[0], credential[1], common)
+
+    return rows
 
 
 # The vouchers of a batch differ only in username and password: their other fields are

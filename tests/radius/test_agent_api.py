@@ -121,6 +121,52 @@ def test_bad_items_are_reported_while_the_others_sync(agent):
     assert password == [("W4TX9CAD",)]
 
 
+SHARED = {key: value for key, value in VOUCHER.items() if key not in ("username", "password")}
+
+
+def test_the_compact_form_writes_what_the_items_would(agent):
+    """radtik's form: each set of shared fields once, then [username, password, set]."""
+    agent.call("POST", "/batch", json={"vouchers": [{**VOUCHER, "username": "ITEM"}]})
+    body = agent.call("POST", "/batch", json={
+        "shared": [SHARED, {**SHARED, "rate_limit": "1M/1M"}],
+        "credentials": [["C0", "pw0"], ["C1", "pw1", 1], ["C2", "pw2", 0]],
+    }).json()  # fmt: skip
+    assert (body["success"], body["synced"], body["failed"]) == (True, 3, 0)
+    item, c0, c1 = (agent.call("GET", f"/users/{name}").json() for name in ("ITEM", "C0", "C1"))
+    password = {"attribute": "Cleartext-Password", "op": ":=", "value": "pw0"}
+    assert c0["check"] == [password] + item["check"][1:] and c0["reply"] == item["reply"]
+    assert {"attribute": "Mikrotik-Rate-Limit", "op": "=", "value": "1M/1M"} in c1["reply"]
+    assert c0["groups"] == ["1 hour"] and row_counts(agent, "C2") == (5, 4, 1)
+
+
+def test_compact_items_that_are_wrong_fail_alone(agent):
+    body = agent.call("POST", "/batch", json={
+        "shared": [SHARED, {**SHARED, "time_limit": -1}, {"password": "x"}],
+        "credentials": [["OK0", "pw"], ["BAD1", "pw", 1], ["bad name", "pw"], ["OK3"],
+                        ["BAD4", "pw", 7], ["BAD5", "pw", 2], "BAD6", ["OK0", "again"]],
+    }).json()  # fmt: skip
+    assert (body["synced"], body["failed"]) == (1, 7)
+    reasons = {(e["index"], e["username"]): e["reason"] for e in body["errors"]}
+    assert list(reasons) == [(1, "BAD1"), (2, "bad name"), (3, "OK3"), (4, "BAD4"),
+                             (5, "BAD5"), (6, ""), (7, "OK0")]  # fmt: skip
+    assert "time_limit must be an integer from 0" in reasons[1, "BAD1"]
+    assert "username must be" in reasons[2, "bad name"]
+    assert reasons[3, "OK3"].startswith("each credential must be [username, password")
+    assert reasons[4, "BAD4"] == "the shared index must be an integer from 0 to 2"
+    assert "without username or password" in reasons[5, "BAD5"]
+    assert "repeated in this batch; item 0 was used" in reasons[7, "OK0"]
+    assert row_counts(agent, "OK0") == (5, 4, 1) and row_counts(agent, "BAD1") == (0, 0, 0)
+
+
+def test_a_batch_in_neither_or_both_forms_is_422(agent):
+    for body in ({"shared": [SHARED]}, {"vouchers": [VOUCHER], "credentials": [["A", "b"]]},
+                 {"shared": [], "credentials": [["A", "b"]]}):  # fmt: skip
+        response = agent.call("POST", "/batch", json=body)
+        assert response.status_code == 422, body
+        assert response.json()["detail"].startswith("Malformed request")
+    assert row_counts(agent, "A") == (0, 0, 0)
+
+
 def test_item_the_database_refuses_fails_alone(agent):
     """A constraint the operator added (not ours) refuses one user: savepoints keep the rest."""
     if agent.dialect == "sqlite":
