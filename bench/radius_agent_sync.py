@@ -4,7 +4,8 @@ sends a batch, and in random order (the names then land all over the username in
 batch's do among other batches' on a server that holds many).
 
 Over HTTP (requests.Session, keep-alive) to a real agent process on loopback, in the compact
-form radtik sends (each set of shared fields once, then [username, password, set] per user).
+form radtik sends (each set of shared fields once, then [username, password, set] per user)
+with as many chunks in flight as radtik keeps (2; BENCH_IN_FLIGHT=1 for one at a time).
 Baseline, measured in the same run into the same indexed tables: the same rows written
 plainly, one transaction per batch, no HTTP, no validation, no replace, no owner check: COPY on
 PostgreSQL (with the agent's session settings), executemany on SQLite (it has no COPY).
@@ -21,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from radius.testing.agent import RadiusAgent, create_database, drop_database  # 
 
 TOTAL = int(os.environ.get("BENCH_USERS", "100000"))
 CHUNK = int(os.environ.get("BENCH_CHUNK", "2500"))  # radtik's VOUCHER_SYNC_CHUNK
+IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "2"))  # radtik's vouchers.sync.IN_FLIGHT
 GOAL_S = {"sqlite": 5.0, "postgresql": 6.0}
 
 
@@ -68,16 +71,23 @@ def through_agent(db: str | None, workdir: Path, order: str) -> float:
     import requests
 
     agent = RadiusAgent(workdir, db)
-    try:
-        session = requests.Session()
+    sessions = [requests.Session() for _ in range(IN_FLIGHT)]
+    for session in sessions:
         session.headers["Authorization"] = f"Bearer {agent.token}"
+
+    def post(k: int, body: dict[str, Any]) -> None:
+        response = sessions[k % IN_FLIGHT].post(f"{agent.url}/batch", json=body, timeout=60)
+        assert response.json()["synced"] == len(body["credentials"]), response.text
+
+    try:
         items = vouchers("A", order)
         start = time.perf_counter()
-        for offset in range(0, TOTAL, CHUNK):
-            response = session.post(
-                f"{agent.url}/batch", json=compact(items[offset : offset + CHUNK]), timeout=60
-            )
-            assert response.json()["synced"] == len(items[offset : offset + CHUNK]), response.text
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+            # A worker per chunk in flight, each on its own session: chunk k waits for k - 2.
+            answers = [pool.submit(post, k, compact(items[offset : offset + CHUNK]))
+                       for k, offset in enumerate(range(0, TOTAL, CHUNK))]  # fmt: skip
+            for answer in answers:
+                answer.result()
         return time.perf_counter() - start
     finally:
         agent.stop()
@@ -141,7 +151,7 @@ def rows_per_user() -> int:
 
 
 def main() -> None:
-    print(f"RADIUS agent sync: {TOTAL:,} users in batches of {CHUNK:,}, "
+    print(f"RADIUS agent sync: {TOTAL:,} users in batches of {CHUNK:,}, {IN_FLIGHT} in flight, "
           f"{rows_per_user()} rows each, {os.cpu_count()} CPUs", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

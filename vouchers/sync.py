@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from itertools import count
 
 from django.conf import settings
 from django.db import connection
@@ -34,6 +37,8 @@ from vouchers.services import publish_batch
 # autovacuum's next analyze, would have the batch page sort the whole batch for its first 100
 # rows instead of reading them from the (batch, id) index: 55 ms vs 0.1 ms at 100,000.
 ANALYZE_FROM = 10_000
+# Chunks sent and not yet answered (see batch_sync_run).
+IN_FLIGHT = 2
 
 
 def _analyze_vouchers() -> None:
@@ -70,9 +75,11 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
     each chunk is read by its ids; the counts the page shows are counted once and then kept
     up to date chunk by chunk, then counted again at the end.
 
-    Pipelined: while the agent writes one chunk, this process records the chunk before it and
-    reads the one after it, so the agent's work and radtik's overlap (on two cores the sync
-    takes about the longer of the two, not their sum). One chunk is in flight at a time."""
+    Pipelined: while the agent writes the chunks in flight, this process records the chunk
+    before them and reads the one after them, so the agent's work and radtik's overlap. Two
+    chunks are in flight, each on its own connection of the agent: one's rows are written by
+    the agent's database while the other is parsed and validated (a PostgreSQL agent took
+    3.2 s for 100,000 users with one in flight, 2.2 s with two)."""
     batch = VoucherBatch.objects.select_related("profile", "radius_server").get(
         pk=ctx.params["batch_id"]
     )
@@ -87,35 +94,48 @@ def batch_sync_run(ctx: JobContext) -> dict[str, int]:
     ctx.progress("syncing", 0, f"{total} voucher(s) to sync to {server}")
     tally = {"synced": 0, "failed": 0, "total": total}
     chunks = _chunks(pending, batch_radius_users(batch), server)
-    # The sender's own client: requests sessions are not to be shared between threads.
-    with agent_client_for(server) as agent, agent_client_for(server) as sending_agent:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agent-send") as sender:
+    with ExitStack() as stack:
+        agent = stack.enter_context(agent_client_for(server))
+        # A client per chunk in flight: requests sessions are not to be shared between
+        # threads. Chunk k is sent on senders[k % IN_FLIGHT], whose chunk k - IN_FLIGHT has
+        # been answered by then.
+        senders = [stack.enter_context(agent_client_for(server)) for _ in range(IN_FLIGHT)]
+        pool = stack.enter_context(
+            ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="agent-send")
+        )
+        flights: deque[tuple[_Chunk, Future[BatchResult]]] = deque()
 
-            def send(chunk: _Chunk | None) -> tuple[_Chunk, Future[BatchResult]] | None:
-                return (chunk, sender.submit(chunk.users.send, sending_agent)) if chunk else None
+        submitted = count()
 
-            flight = send(next(chunks, None))
-            while flight is not None:
-                chunk, answer = flight
-                following = next(chunks, None)  # read while the agent writes
-                try:
-                    result = answer.result()
-                except Exception:
-                    # The attempt counts even when the agent never answered.
-                    Voucher.objects.filter(pk__any=chunk.ids).update(
-                        sync_attempts=F("sync_attempts") + 1
-                    )
-                    publish_batch(batch, counts=counts)
-                    raise
-                flight = send(following)
-                _record(chunk, result, agent, counts, tally)  # while the agent writes the next
-                ctx.progress(
-                    "syncing",
-                    int((tally["synced"] + tally["failed"]) * 100 / max(total, 1)),
-                    f"{tally['synced'] + tally['failed']}/{total} sent: {tally['synced']} "
-                    f"synced, {tally['failed']} failed",
+        def send_next() -> bool:
+            chunk = next(chunks, None)
+            if chunk is not None:
+                sender = senders[next(submitted) % IN_FLIGHT]
+                flights.append((chunk, pool.submit(chunk.users.send, sender)))
+            return chunk is not None
+
+        while len(flights) < IN_FLIGHT and send_next():
+            pass
+        while flights:
+            chunk, answer = flights.popleft()
+            try:
+                result = answer.result()
+            except Exception:
+                # The attempt counts even when the agent never answered.
+                Voucher.objects.filter(pk__any=chunk.ids).update(
+                    sync_attempts=F("sync_attempts") + 1
                 )
-                publish_batch(batch, job=ctx.job, counts=counts)
+                publish_batch(batch, counts=counts)
+                raise
+            send_next()  # read while the agent writes the other chunk in flight
+            _record(chunk, result, agent, counts, tally)
+            ctx.progress(
+                "syncing",
+                int((tally["synced"] + tally["failed"]) * 100 / max(total, 1)),
+                f"{tally['synced'] + tally['failed']}/{total} sent: {tally['synced']} "
+                f"synced, {tally['failed']} failed",
+            )
+            publish_batch(batch, job=ctx.job, counts=counts)
     publish_batch(batch, job=ctx.job)  # counted again: exact whatever else changed meanwhile
     return tally
 

@@ -10,9 +10,10 @@ from django_tenants.utils import schema_context
 
 from billing.models import Customer
 from billing.services import package_create, subscription_activate
-from radius.client import agent_client_for
+from radius.client import AgentClient, agent_client_for
 from radius.namespace import radius_users_delete, username_owners
 from radius.services import radius_server_create
+from radius.users import RadiusLimits, RadiusOwner, radius_user
 from radtik.jobs.context import JobContext
 from radtik.jobs.models import Job
 from radtik.jobs.registry import JobKind
@@ -166,3 +167,26 @@ def test_another_tenant_on_the_same_agent_cannot_take_a_user_over(radius_agent):
     assert agent.call("GET", "/users/erin").status_code == 404
     password = {"attribute": "Cleartext-Password", "op": ":=", "value": "alpha-pw"}
     assert password in agent.call("GET", "/users/alice").json()["check"]
+
+
+def test_users_of_different_sets_in_one_batch_each_get_their_own_rows(radius_agent):
+    """radtik sends each set of shared fields once (radius.client.compact_batch): users of
+    two sets in one batch keep their own limits, and an item error names its own index."""
+    agent = radius_agent()
+    owner = RadiusOwner("alpha", "subscription", 7, "subscription 7")
+    hour, day = RadiusLimits(time_limit=3600), RadiusLimits(rate_limit="1M/2M")
+    users = [
+        radius_user(username="h1", password="p1", owner=owner, limits=hour),
+        radius_user(username="bad name", password="p2", owner=owner, limits=day),
+        radius_user(username="d1", password="p3", owner=owner, limits=day, groups=["day"]),
+        radius_user(username="h2", password="p4", owner=owner, limits=hour),
+    ]
+    with AgentClient(agent.url, agent.token) as client:
+        result = client.batch(users)
+    assert (result.synced, result.failed) == (3, 1)
+    assert [(e.index, e.username) for e in result.errors] == [(1, "bad name")]
+    h1, d1, h2 = (agent.call("GET", f"/users/{name}").json() for name in ("h1", "d1", "h2"))
+    assert {"attribute": "Session-Timeout", "op": "=", "value": "3600"} in h1["reply"]
+    assert h1["reply"] == h2["reply"] and h2["check"][0]["value"] == "p4"
+    assert d1["reply"] == [{"attribute": "Mikrotik-Rate-Limit", "op": "=", "value": "1M/2M"}]
+    assert d1["groups"] == ["day"] and h1["groups"] == []
