@@ -41,13 +41,13 @@ class Limits:
     reply: tuple[Row, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
 class UserRows:
     username: str
     # The user's own: its password, and its expiry (one per subscription). Its reply rows are
     # all its limits group's.
-    check: list[Row]
-    groups: list[str]
+    check: tuple[Row, ...]
+    groups: tuple[str, ...]  # shared by the users of a set
     # Who in radtik holds the name (tenant and source); None from clients that do not say.
     owner: str | None = None
     limits: Limits | None = None
@@ -121,19 +121,20 @@ def user_rows(item: Any) -> UserRows:
 
 def _user(username: Any, password: Any, shared: dict[str, Any] | tuple) -> UserRows:
     """A user from its name, password and the other fields (or their rows, already made)."""
-    if not isinstance(username, str) or not USERNAME.fullmatch(username):
+    if type(username) is not str or not USERNAME.fullmatch(username):
         raise ValueError(
             "username must be 1-64 characters from A-Z a-z 0-9 @ . _ : / - "
             "(FreeRADIUS's SQL module escapes any other character and would not find the user)"
         )
-    # RADIUS carries at most 128 bytes of User-Password (RFC 2865 5.2).
-    password = _text_value(password, "password", 128)
-    if password is None:
-        raise ValueError("password is required")
-    own, limits, groups, owner = shared if isinstance(shared, tuple) else _shared_rows(shared)
-    return UserRows(
-        username, [("Cleartext-Password", ":=", password), *own], list(groups), owner, limits
-    )
+    # RADIUS carries at most 128 bytes of User-Password (RFC 2865 5.2). Printable ASCII is
+    # one byte a character and has no control characters: checked in C, the rest in full.
+    if not (type(password) is str and password.isascii() and password.isprintable()
+            and 0 < len(password) <= 128):  # fmt: skip
+        password = _text_value(password, "password", 128)
+        if password is None:
+            raise ValueError("password is required")
+    own, limits, groups, owner = shared if type(shared) is tuple else _shared_rows(shared)
+    return UserRows(username, (("Cleartext-Password", ":=", password), *own), groups, owner, limits)
 
 
 COMPACT_ITEM = "each credential must be [username, password] or [username, password, shared index]"
