@@ -7,6 +7,7 @@ from radius.choices import OwnerKind
 from radius.models import RadiusServer
 from radius.namespace import radius_owner
 from radius.users import RadiusOwner
+from radtik import lookups  # noqa: F401  (field__any)
 from radtik.lists import filtered
 from vouchers.choices import SyncStatus
 from vouchers.filtersets import VoucherBatchFilter, VoucherFilter, VoucherProfileFilter
@@ -60,3 +61,18 @@ def batch_list(*, filters: Mapping | None = None) -> QuerySet[VoucherBatch]:
 
 def voucher_list(*, filters: Mapping | None = None) -> QuerySet[Voucher]:
     return filtered(VoucherFilter, Voucher.objects.all(), filters)
+
+
+def batch_vouchers_in_order(batch: VoucherBatch) -> QuerySet[Voucher]:
+    """A batch's vouchers in id order, read from the (batch, id) index. With "batch_id = X"
+    the planner drops batch_id from the order (a constant) and, taking the batch's rows to
+    be spread over the table, reads the primary key instead: a 200,000-voucher batch made
+    after another batch's 100,000 took 64 ms for its first 100 rather than 0.1 ms, stepping
+    over the other batch's rows. "= ANY([X])" keeps batch_id in the order, which only the
+    (batch, id) index gives."""
+    return Voucher.objects.filter(batch_id__any=[batch.pk]).order_by("batch_id", "id")
+
+
+def batch_voucher_list(*, batch: VoucherBatch, filters: Mapping | None = None) -> QuerySet[Voucher]:
+    others = {key: value for key, value in (filters or {}).items() if key != "batch"}
+    return filtered(VoucherFilter, batch_vouchers_in_order(batch), others)

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from radtik.money import money_label
 from vouchers.models import Voucher, VoucherBatch
+from vouchers.selectors import batch_vouchers_in_order
 
 # The QR codes' link when the operator names no hotspot: MikroTik answers its DNS name.
 DEFAULT_LOGIN_URL = "http://hotspot.login/login"
@@ -78,7 +79,7 @@ def qr_svg(data: str) -> str:
 
 
 def printable(batch: VoucherBatch) -> QuerySet[Voucher]:
-    return batch.vouchers.exclude(status="disabled").order_by("id")
+    return batch_vouchers_in_order(batch).exclude(status="disabled")
 
 
 def sheet_vouchers(batch: VoucherBatch, *, part: int = 1) -> Iterator[tuple[str, str]]:

@@ -75,11 +75,11 @@ def _list_context(request: HttpRequest) -> dict:
 @role_required(Role.VIEWER)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batch_list(), pk=pk)
-    query = {**request.GET.dict(), "batch": batch.pk}
+    query = request.GET.dict()
     counts = batch_counts(batch)
     listing = list_page(
         request,
-        select=lambda filters: selectors.voucher_list(filters=query),
+        select=lambda filters: selectors.batch_voucher_list(batch=batch, filters=query),
         filterset_class=VoucherFilter,
         unfiltered_count=counts["total"],
     )
