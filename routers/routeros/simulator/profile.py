@@ -180,9 +180,9 @@ def build_state(profile: RouterProfile) -> RouterState:
 def seed_bulk(state: RouterState, *, secrets: int = 0, pools: int = 0) -> None:
     """Many PPP secrets (addresses from 100.64.0.0/10) and pools with /16 ranges."""
     base = int(ipaddress.ip_address("100.64.0.2"))
-    for i in range(1, secrets + 1):
-        state.add_row(
-            "/ppp/secret",
+    state.seed_rows(
+        "/ppp/secret",
+        (
             {
                 "name": f"pppoe-user-{i:05d}",
                 "password": f"pw-{state.rng.randrange(10**8):08d}",
@@ -190,8 +190,10 @@ def seed_bulk(state: RouterState, *, secrets: int = 0, pools: int = 0) -> None:
                 "profile": "default",
                 "remote-address": str(ipaddress.ip_address(base + i)),
                 "comment": f"imported customer {i}",
-            },
-        )
+            }
+            for i in range(1, secrets + 1)
+        ),
+    )
     for i in range(1, pools + 1):
         network = ipaddress.ip_network(f"172.{16 + (i // 256) % 16}.{i % 256}.0/24")
         network16 = ipaddress.ip_network(f"{10 + i // 256}.{i % 256}.0.0/16")
