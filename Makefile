@@ -22,4 +22,5 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@for script in bench/*.py; do \
 		case $$script in */__init__.py|*/scratch.py|*/support_*.py) continue;; esac; \
-		echo "== $$script"; $(PY) $$script || exit 1; done
+		echo "== $$script"; started=$$(date +%s); $(PY) $$script || exit 1; \
+		echo "-- $$script took $$(( $$(date +%s) - started )) s"; done

@@ -34,7 +34,7 @@ from radius.testing.freeradius import FreeRadius, available  # noqa: E402
 # 300,000 accounting rows over 20,000 customers: 15 sessions each, a busy month of a hotspot.
 USERS = int(os.environ.get("BENCH_AUTH_USERS", "20000"))
 RADACCT = int(os.environ.get("BENCH_AUTH_RADACCT", "300000"))
-REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "20000"))
+REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "10000"))
 CLIENTS = int(os.environ.get("BENCH_AUTH_CLIENTS", "8"))
 ROUNDS = 4
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.pages import compare  # noqa: E402
+from bench.support_pages import compare, indexes_built_after  # noqa: E402
 
 BIG = int(os.environ.get("BENCH_ROWS", "1000000"))
 SMALL = 1000
@@ -47,9 +47,13 @@ def fill(schema: str, rows: int) -> str:
 
     with schema_context(schema):
         package = Package.objects.create(name="1 hour", price=50, validity_seconds=3600)
-        with connection.cursor() as cursor:
+        with (
+            connection.cursor() as cursor,
+            indexes_built_after(cursor, schema, ("jobs_job", "billing_payment")),
+        ):
             cursor.execute(JOBS.format(schema=schema), [rows])
             cursor.execute(PAYMENTS.format(schema=schema), [package.pk, rows])
+        with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{schema}".jobs_job, "{schema}".billing_payment')
     return f"{rows:,} jobs and {rows:,} payments"
 

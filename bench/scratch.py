@@ -30,6 +30,8 @@ os.environ.setdefault("RADTIK_CHANNEL_PREFIX", f"bench-{NAME}")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("TLS", "0")
+# The benches' own requests would fill their output with access log lines.
+os.environ.setdefault("ACCESS_LOG", "0")
 
 
 def _server():

@@ -21,7 +21,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("ACCESS_LOG", "0")  # the page watch's GETs would fill the output
 from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SYNC_SIZES", "100000,200000").split(",")]
