@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pyrad.packet import DisconnectACK, DisconnectRequest
 
 from accounting.models import Session
@@ -251,7 +252,19 @@ def test_the_online_page_s_kick_button_drops_the_user_live(network, admin, tenan
     wait_for(lambda: not nas.sessions(), timeout=90, what="the session ended at the router")
     (job,) = disconnect_jobs()
     assert wait_job(job.pk, timeout=60).status == "succeeded", log_of(job)
-    page.wait_for_selector(row, state="detached")
+    with schema_context("alpha"):
+        closed = not Session.objects.get(pk=session.pk).is_open
+    try:
+        # Generous: the push, the fragment's fetch and the swap share two loaded cores.
+        page.wait_for_selector(row, state="detached", timeout=90_000)
+    except PlaywrightTimeout:
+        # Seen in CI twice (1 run in 3-4): say which half failed, the data or the push.
+        with schema_context("alpha"):
+            closed_now = not Session.objects.get(pk=session.pk).is_open
+        raise AssertionError(
+            f"the kicked row is still shown; session closed in radtik when the job ended: "
+            f"{closed}, 90 s later: {closed_now}; job log:\n{log_of(job)}"
+        ) from None
     wait_for_text(page, "#online-summary", "0 online now")
 
 
