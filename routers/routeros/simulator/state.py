@@ -190,9 +190,7 @@ class RouterState:
             self._check_unique(spec, row.get(spec.unique or "", ""), None)
             if path == "/ip/address" and not values.get("network"):
                 row["network"] = str(ipaddress.ip_interface(row["address"]).network.network_address)
-            item_id = f"*{self._next_id[path]:X}"
-            self._next_id[path] += 1
-            self._rows[path][item_id] = row
+            item_id = self._store(path, row)
             if spec.interface_type:
                 self.add_row(
                     "/interface",
@@ -214,11 +212,15 @@ class RouterState:
         spec = self.spec(path)
         with self.lock:
             for fields in rows:
-                item_id = f"*{self._next_id[path]:X}"
-                self._next_id[path] += 1
-                values = self._clean(spec, fields, check=False)
-                self._rows[path][item_id] = {**spec.fields, **values}
+                self._store(path, {**spec.fields, **self._clean(spec, fields, check=False)})
         self._changed(path)
+
+    def _store(self, path: str, row: dict[str, Any]) -> str:
+        """Keep `row` under the menu's next '.id' (the caller holds the lock); returns the id."""
+        item_id = f"*{self._next_id[path]:X}"
+        self._next_id[path] += 1
+        self._rows[path][item_id] = row
+        return item_id
 
     def set_row(self, path: str, item_id: str, fields: Mapping[str, Any]) -> None:
         spec = self.spec(path)
