@@ -8,6 +8,10 @@ request is one INSERT, so a burst of callbacks is answered as fast as Daraja sen
 rows per transaction, matched together (one statement per step for the batch), their
 ProcessPayment Jobs settled in batches too (radtik.jobs.batch).
 
+Matching waits behind a burst (IntakeWatch): while callbacks pour in faster than INTAKE_BUSY a
+second, the drain sleeps, for INTAKE_MAX_PAUSE seconds at most. On a shared host the requests
+then keep the cores, and the burst is settled right after it at the cores' full rate.
+
 Wake-ups coalesce: a Redis key per schema says a drain is queued or running. The callback that
 sets it hands a drain over; the others only store their row. A drain clears the key before its
 last look for rows, so a row stored during the drain is either seen by that look or wakes a new
@@ -27,6 +31,7 @@ many came, for the callbacks page.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -51,6 +56,9 @@ WAKE_TTL = 60  # s a dead drain can hold back wake-ups
 REVIVE_AFTER = timedelta(seconds=30)  # a row waiting this long gets a drain from the minute check
 MAX_ATTEMPTS = 3  # failed drains before a row is set aside as needing attention
 BATCH = 200  # rows matched per transaction: a burst is matched at several times the rate
+INTAKE_BUSY = 50  # callbacks a second into one inbox: a burst, which matching waits behind
+INTAKE_SAMPLE = 0.25  # s: the shortest time a rate is judged over, and a pause's step
+INTAKE_MAX_PAUSE = 25.0  # s one drain waits behind bursts at most
 REFUSED_TTL = 86400  # s: the refused-requests counter covers about the last day
 
 
@@ -76,16 +84,61 @@ def inbox_drain(schema_name: str, match: Callable[[list[PaymentCallback]], objec
     holds their row locks) until none is left; returns how many were matched."""
     matched = 0
     failed: set[int] = set()
+    watch = IntakeWatch()
     with schema_context(schema_name), log_context(tenant=schema_name):
         while True:
             while (taken := _take_batch(match, failed)) is not None:
                 matched += taken
+                watch.matched(taken)
+                watch.wait_out_burst(failed)
             redis_client().delete(_key(schema_name))
             # A row stored since the last match found the key set and woke nobody.
             if not inbox_waiting().exclude(pk__in=failed).exists():
                 return matched
             if not _claim_wake(schema_name):
                 return matched  # ...or it did, and that drain takes over
+
+
+class IntakeWatch:
+    """How fast callbacks pour into the inbox while a drain runs, from the waiting rows' count
+    at each look (one clock, the drain's: none compared across hosts). While they arrive faster
+    than INTAKE_BUSY a second, matching waits: on a shared host each match and settlement takes
+    CPU from the requests, so a burst is answered at full speed and settled right behind it at
+    the cores' full rate. A drain waits INTAKE_MAX_PAUSE seconds at most, however long the
+    bursts last; at the rates one inbox usually sees, a drain ends before it ever judges."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.since = clock()
+        self.arrived = 0
+        self.last: int | None = None
+        self.paused = 0.0
+
+    def matched(self, count: int) -> None:
+        """`count` rows left the inbox by this drain since the last look."""
+        if self.last is not None:
+            self.last -= count
+
+    def busy(self, waiting: int) -> bool:
+        """Look at the count of waiting rows: True when, over at least INTAKE_SAMPLE seconds,
+        rows arrived at INTAKE_BUSY a second or more."""
+        if self.last is not None:
+            self.arrived += max(waiting - self.last, 0)
+        self.last = waiting
+        elapsed = self.clock() - self.since
+        if elapsed < INTAKE_SAMPLE:
+            return False  # too short a time to tell a burst from two callbacks close together
+        busy = self.arrived >= INTAKE_BUSY * elapsed
+        self.since, self.arrived = self.clock(), 0
+        return busy
+
+    def wait_out_burst(self, failed: set[int]) -> None:
+        """Sleep while a burst arrives (within the drain's INTAKE_MAX_PAUSE)."""
+        while self.paused < INTAKE_MAX_PAUSE and self.busy(
+            inbox_waiting().exclude(pk__in=failed).count()
+        ):
+            time.sleep(INTAKE_SAMPLE)
+            self.paused += INTAKE_SAMPLE
 
 
 def _take_batch(match: Callable[[list[PaymentCallback]], object], failed: set[int]) -> int | None:
