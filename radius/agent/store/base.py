@@ -84,9 +84,15 @@ class Store(ABC):
         """Delete the users' rows from USER_TABLES; the names that had any."""
 
     @abstractmethod
-    def insert_rows(self, cur: Any, users: list[UserRows]) -> None:
-        """Write the users' check and group rows, and the owner of those that have one (their
-        reply rows are their limits group's, written by _limits_put)."""
+    def rows_prepare(self, users: list[UserRows]) -> Any:
+        """The users' check and group rows, and the owner of those that have one, in the form
+        insert_rows writes (their reply rows are their limits group's, written by
+        _limits_put). No database: a batch is made ready before its transaction, while
+        another batch may hold the writer."""
+
+    @abstractmethod
+    def insert_rows(self, cur: Any, prepared: Any) -> None:
+        """Write rows made by rows_prepare."""
 
     @abstractmethod
     def select_rows(
@@ -112,13 +118,14 @@ class Store(ABC):
         batch; only if the database refuses some row is the batch redone user by user under
         savepoints, so one bad user does not sink the others.
         """
+        prepared = self.rows_prepare(users)
         try:
             with self.transaction() as cur:
                 refused, owners = self._held_by_others(cur, users)
                 accepted = [user for i, user in enumerate(users) if i not in refused]
                 self.delete_rows(cur, self._present(cur, [u.username for u in accepted], owners))
                 self._limits_put(cur, [u.limits for u in accepted if u.limits])
-                self.insert_rows(cur, accepted)
+                self.insert_rows(cur, self.rows_prepare(accepted) if refused else prepared)
             return refused
         except self.row_errors:
             pass
@@ -131,7 +138,7 @@ class Store(ABC):
                     with self.savepoint(cur):
                         self.delete_rows(cur, [user.username])
                         self._limits_put(cur, [user.limits] if user.limits else [])
-                        self.insert_rows(cur, [user])
+                        self.insert_rows(cur, self.rows_prepare([user]))
                 except self.row_errors as exc:
                     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     refused[position] = f"the RADIUS database refused the rows: {detail}"[:300]
