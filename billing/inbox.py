@@ -8,8 +8,8 @@ request is one INSERT, so a burst of callbacks is answered as fast as Daraja sen
 rows per transaction, matched together (one statement per step for the batch), their
 ProcessPayment Jobs settled in batches too (radtik.jobs.batch).
 
-Matching waits behind a burst (IntakeWatch): while callbacks pour in faster than INTAKE_BUSY a
-second, the drain sleeps, for INTAKE_MAX_PAUSE seconds at most. On a shared host the requests
+Matching waits behind a burst (intake_busy): while callbacks pour in at INTAKE_BUSY a second or
+more, the drain sleeps, for INTAKE_MAX_PAUSE seconds at most. On a shared host the requests
 then keep the cores, and the burst is settled right after it at the cores' full rate.
 
 Wake-ups coalesce: a Redis key per schema says a drain is queued or running. The callback that
@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
@@ -57,7 +57,8 @@ REVIVE_AFTER = timedelta(seconds=30)  # a row waiting this long gets a drain fro
 MAX_ATTEMPTS = 3  # failed drains before a row is set aside as needing attention
 BATCH = 200  # rows matched per transaction: a burst is matched at several times the rate
 INTAKE_BUSY = 50  # callbacks a second into one inbox: a burst, which matching waits behind
-INTAKE_SAMPLE = 0.25  # s: the shortest time a rate is judged over, and a pause's step
+INTAKE_WINDOW = 1.0  # s the rate is judged over
+INTAKE_STEP = 0.25  # s between two looks during a pause
 INTAKE_MAX_PAUSE = 25.0  # s one drain waits behind bursts at most
 REFUSED_TTL = 86400  # s: the refused-requests counter covers about the last day
 
@@ -84,13 +85,14 @@ def inbox_drain(schema_name: str, match: Callable[[list[PaymentCallback]], objec
     holds their row locks) until none is left; returns how many were matched."""
     matched = 0
     failed: set[int] = set()
-    watch = IntakeWatch()
+    paused = 0.0  # s this drain waited behind bursts
     with schema_context(schema_name), log_context(tenant=schema_name):
         while True:
-            while (taken := _take_batch(match, failed)) is not None:
+            while True:
+                paused = _wait_out_burst(paused)
+                if (taken := _take_batch(match, failed)) is None:
+                    break
                 matched += taken
-                watch.matched(taken)
-                watch.wait_out_burst(failed)
             redis_client().delete(_key(schema_name))
             # A row stored since the last match found the key set and woke nobody.
             if not inbox_waiting().exclude(pk__in=failed).exists():
@@ -99,46 +101,26 @@ def inbox_drain(schema_name: str, match: Callable[[list[PaymentCallback]], objec
                 return matched  # ...or it did, and that drain takes over
 
 
-class IntakeWatch:
-    """How fast callbacks pour into the inbox while a drain runs, from the waiting rows' count
-    at each look (one clock, the drain's: none compared across hosts). While they arrive faster
-    than INTAKE_BUSY a second, matching waits: on a shared host each match and settlement takes
-    CPU from the requests, so a burst is answered at full speed and settled right behind it at
-    the cores' full rate. A drain waits INTAKE_MAX_PAUSE seconds at most, however long the
-    bursts last; at the rates one inbox usually sees, a drain ends before it ever judges."""
+def intake_busy(now: datetime | None = None) -> bool:
+    """Whether callbacks are pouring in: INTAKE_BUSY a second or more stored over the
+    INTAKE_WINDOW before `now` (by their received_at; this host's clock against the web's, as
+    NTP keeps them: a skew only lengthens or shortens a pause)."""
+    now = now or timezone.now()
+    recent = PaymentCallback.objects.filter(
+        received_at__gte=now - timedelta(seconds=INTAKE_WINDOW), received_at__lte=now
+    ).count()  # an index range (billing_callback_list)
+    return recent >= INTAKE_BUSY * INTAKE_WINDOW
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.since = clock()
-        self.arrived = 0
-        self.last: int | None = None
-        self.paused = 0.0
 
-    def matched(self, count: int) -> None:
-        """`count` rows left the inbox by this drain since the last look."""
-        if self.last is not None:
-            self.last -= count
-
-    def busy(self, waiting: int) -> bool:
-        """Look at the count of waiting rows: True when, over at least INTAKE_SAMPLE seconds,
-        rows arrived at INTAKE_BUSY a second or more."""
-        if self.last is not None:
-            self.arrived += max(waiting - self.last, 0)
-        self.last = waiting
-        elapsed = self.clock() - self.since
-        if elapsed < INTAKE_SAMPLE:
-            return False  # too short a time to tell a burst from two callbacks close together
-        busy = self.arrived >= INTAKE_BUSY * elapsed
-        self.since, self.arrived = self.clock(), 0
-        return busy
-
-    def wait_out_burst(self, failed: set[int]) -> None:
-        """Sleep while a burst arrives (within the drain's INTAKE_MAX_PAUSE)."""
-        while self.paused < INTAKE_MAX_PAUSE and self.busy(
-            inbox_waiting().exclude(pk__in=failed).count()
-        ):
-            time.sleep(INTAKE_SAMPLE)
-            self.paused += INTAKE_SAMPLE
+def _wait_out_burst(paused: float) -> float:
+    """Sleep while a burst arrives, `paused` seconds of this drain's INTAKE_MAX_PAUSE being
+    spent already; how long this drain has paused now. On a shared host each match and
+    settlement takes CPU from the requests: a burst is answered at full speed and settled right
+    behind it at the cores' full rate."""
+    while paused < INTAKE_MAX_PAUSE and intake_busy():
+        time.sleep(INTAKE_STEP)
+        paused += INTAKE_STEP
+    return paused
 
 
 def _take_batch(match: Callable[[list[PaymentCallback]], object], failed: set[int]) -> int | None:

@@ -1,56 +1,54 @@
-"""The inbox's drain waits behind a burst of callbacks and only behind a burst: the rule, looked
-at through the drain's own clock (a step each look) and the waiting rows' count."""
+"""The inbox's drain waits behind a burst of callbacks and only behind a burst: the rule, over
+callbacks stored (real rows) in the last second or before it."""
 
 from __future__ import annotations
 
-from billing.inbox import INTAKE_BUSY, INTAKE_SAMPLE, IntakeWatch
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from billing.inbox import INTAKE_BUSY, INTAKE_WINDOW, intake_busy
+from billing.models import PaymentCallback
+
+pytestmark = pytest.mark.django_db(transaction=False)
 
 
-class Steps:
-    """The drain's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+NOW = timezone.now()  # the moment the drain looks (fixed: no test depends on its own speed)
 
 
-def looks(rate: float, looks: int, *, step: float, matched_each: int = 0) -> list[bool]:
-    """busy() at each look while callbacks arrive at `rate` a second and the drain matches
-    `matched_each` rows between looks."""
-    clock = Steps()
-    watch = IntakeWatch(clock)
-    waiting, answers = 0, []
-    for _ in range(looks):
-        clock.now += step
-        waiting += round(rate * step) - matched_each
-        watch.matched(matched_each)
-        answers.append(watch.busy(waiting))
-    return answers
+def stored(count: int, seconds_ago: float) -> None:
+    at = NOW - timedelta(seconds=seconds_ago)
+    rows = PaymentCallback.objects.bulk_create(
+        PaymentCallback(checkout_request_id=f"ws_CO_{seconds_ago}_{i}", body="{}")
+        for i in range(count)
+    )
+    # received_at is set on save; set as if they had come in `seconds_ago` ago
+    PaymentCallback.objects.filter(pk__in=[r.pk for r in rows]).update(received_at=at)
 
 
-def test_a_burst_is_waited_behind_once_its_rate_is_judged():
-    answers = looks(200, 10, step=0.05, matched_each=0)
-    judged_at = int(INTAKE_SAMPLE / 0.05)  # looks before enough time has passed say nothing
-    assert not any(answers[: judged_at - 1]) and answers[judged_at - 1]
+def test_callbacks_at_the_burst_rate_over_the_last_second_make_the_inbox_busy(tenants):
+    with schema_context("alpha"):
+        stored(int(INTAKE_BUSY * INTAKE_WINDOW), seconds_ago=INTAKE_WINDOW / 2)
+        assert intake_busy(NOW)
 
 
-def test_rows_the_drain_matched_are_not_taken_for_a_quiet_inbox():
-    # The drain keeps pace with the burst: the count stays low, the arrivals are still seen.
-    assert any(looks(200, 20, step=0.05, matched_each=10))
+def test_fewer_callbacks_than_the_burst_rate_never_make_it_wait(tenants):
+    with schema_context("alpha"):
+        stored(int(INTAKE_BUSY * INTAKE_WINDOW) - 1, seconds_ago=INTAKE_WINDOW / 2)
+        assert not intake_busy(NOW)
 
 
-def test_callbacks_at_a_steady_rate_below_the_burst_rate_never_wait():
-    assert not any(looks(INTAKE_BUSY * 0.8, 200, step=0.05))
+def test_a_backlog_left_by_a_burst_that_ended_is_matched_without_waiting(tenants):
+    with schema_context("alpha"):
+        stored(4000, seconds_ago=INTAKE_WINDOW + 5)  # the burst, over
+        stored(5, seconds_ago=0.1)  # a steady trickle since
+        assert not intake_busy(NOW)
 
 
-def test_a_backlog_with_nothing_arriving_is_matched_without_waiting():
-    clock = Steps()
-    watch = IntakeWatch(clock)
-    waiting = 4000
-    for _ in range(20):  # batches of 200 taken from a backlog left by a burst that ended
-        clock.now += 0.1
-        assert not watch.busy(waiting)
-        waiting -= 200
-        watch.matched(200)
+def test_a_burst_into_another_tenant_s_inbox_does_not_hold_this_one(tenants):
+    with schema_context("beta"):
+        stored(int(INTAKE_BUSY * INTAKE_WINDOW) * 2, seconds_ago=0.1)
+    with schema_context("alpha"):
+        assert not intake_busy(NOW)
