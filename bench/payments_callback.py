@@ -5,6 +5,7 @@ clusters, a RADIUS agent (SQLite). One tenant `bench` with Daraja settings, a pa
 agent and N pending payments, each with its own CheckoutRequestID; wrk posts one success
 callback per payment (each a first delivery), paced by bench/payments_callback.lua's delay() at
 a fixed rate. Prints, each beside a baseline from the same run:
+- first, once the product serves and before any load, its idle memory (bench/support_memory.py);
 - callback latency p50/p90/p99 and the achieved rate vs the same paced load on `GET /login/`,
   with the daphne CPU each request cost and how busy the machine was;
 - callback → RADIUS-ready: PaymentCallback.received_at (stored by the view) → the ProcessPayment
@@ -35,6 +36,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import scratch  # noqa: E402  (first: it points Django at the scratch database)
+from bench.support_memory import idle_memory  # noqa: E402
 from radtik.webserver import default_processes  # noqa: E402
 
 ROOT = scratch.ROOT
@@ -315,6 +317,7 @@ def main() -> None:
 
         base = serve(workdir, procs)
         daphne = procs[0]
+        idle_memory(procs, spawn, workdir, WEB_PROCESSES)  # before any load: the idle product
 
         callback_path = f"/api/payments/mpesa/callback/{config.callback_secret}/"
         wrk(f"{base}/login/", [], [], 3)  # warm-up: imports, connections, templates
