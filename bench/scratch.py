@@ -59,10 +59,16 @@ def create() -> None:
 def add_tenant(slug: str = "bench", domain: str = "bench.localhost"):
     """An active tenant, its schema made as the creation job makes it (a copy of the migrated
     template schema), without the job."""
-    from tenants.models import Domain, Tenant
     from tenants.schema_template import schema_create_from_template
 
     schema_create_from_template(slug)
+    return tenant_rows(slug, domain)
+
+
+def tenant_rows(slug: str, domain: str):
+    """The Tenant and Domain rows of an active tenant whose schema `slug` exists."""
+    from tenants.models import Domain, Tenant
+
     tenant = Tenant.objects.create(name=slug.title(), slug=slug, schema_name=slug, status="active")
     Domain.objects.create(domain=domain, tenant=tenant)
     return tenant
