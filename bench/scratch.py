@@ -82,14 +82,16 @@ def drop(name: str = NAME) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def settle() -> None:
-    """VACUUM (ANALYZE) the scratch database, then CHECKPOINT: what the steps before wrote is no
-    longer waiting for autovacuum or the next checkpoint, which would charge it to the next
-    measurement (on 2 cores, autovacuum of a 100,000-row table's changes takes most of one)."""
+def settle(tables: tuple[str, ...] = ()) -> None:
+    """VACUUM (ANALYZE) `tables` (default: the whole scratch database), then CHECKPOINT: what the
+    steps before wrote is no longer waiting for autovacuum or the next checkpoint, which would
+    charge it to the next measurement (on 2 cores, autovacuum of a 100,000-row table's changes
+    takes most of one)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
+        for table in tables or ("",):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("CHECKPOINT")
 
 
