@@ -3,6 +3,15 @@
 import os
 import secrets
 
+# `make test` runs the suite in pytest-xdist workers, each its own run: its database, channel and
+# key prefix, SMTP port. A worker inherits the values its controller made when it loaded these
+# settings; it makes its own instead (the processes it starts inherit the worker's).
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and os.environ.get("RADTIK_TEST_WORKER") != _worker:
+    os.environ["RADTIK_TEST_WORKER"] = _worker
+    for _name in ("RADTIK_CHANNEL_PREFIX", "EMAIL_PORT"):
+        os.environ.pop(_name, None)
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/radtik")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("RADTIK_EXTRA_TASK_MODULES", "tests.support.jobkinds")

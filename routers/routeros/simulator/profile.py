@@ -195,9 +195,7 @@ def seed_bulk(state: RouterState, *, secrets: int = 0, pools: int = 0) -> None:
         ),
     )
     for i in range(1, pools + 1):
-        network = ipaddress.ip_network(f"172.{16 + (i // 256) % 16}.{i % 256}.0/24")
         network16 = ipaddress.ip_network(f"{10 + i // 256}.{i % 256}.0.0/16")
-        del network
         state.add_row(
             "/ip/pool",
             {
