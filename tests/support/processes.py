@@ -19,6 +19,10 @@ from radius.testing.agent import free_port
 ROOT = Path(__file__).resolve().parents[2]
 TEST_TASK_MAX_TIMEOUT = 8
 TEST_REDELIVERY_MARGIN = 4
+# How long a started process may take to serve. Generous: with the suite in two workers, a test
+# starting six processes at once saw a qcluster take over 30 s to load Django. One that exits
+# early is reported at once.
+START_DEADLINE = 120
 
 
 def test_database_url() -> str:
@@ -107,11 +111,16 @@ def other_clusters_paused(mine: list[Process]) -> Iterator[None]:
                 os.killpg(proc.proc.pid, signal.SIGCONT)
 
 
+def _why(proc: Process) -> str:
+    code = proc.proc.poll()
+    return f"exited with {code}" if code is not None else f"not ready in {START_DEADLINE} s"
+
+
 def start_qcluster(tmp_dir: Path, queue: str = "", **extra_env: str) -> Process:
     env = process_env(**extra_env, **({"Q_CLUSTER_NAME": queue} if queue else {}))
     name = f"qcluster{queue}" + (f"-{time.monotonic_ns()}" if extra_env else "")
     proc = Process([sys.executable, "manage.py", "qcluster"], tmp_dir / f"{name}.log", env)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
         if "running" in proc.log_path.read_text(errors="replace"):
             STARTED_CLUSTERS.append(proc)
@@ -119,8 +128,9 @@ def start_qcluster(tmp_dir: Path, queue: str = "", **extra_env: str) -> Process:
         if proc.proc.poll() is not None:
             break
         time.sleep(0.2)
+    why = _why(proc)  # before stop(), which ends it
     proc.stop()
-    raise RuntimeError(f"qcluster did not start:\n{proc.tail()}")
+    raise RuntimeError(f"qcluster did not start ({why}):\n{proc.tail()}")
 
 
 def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
@@ -140,7 +150,7 @@ def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
         tmp_dir / (f"daphne-{port}.log" if extra_env else "daphne.log"),
         process_env(**extra_env),
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
         try:
             requests.get(f"http://127.0.0.1:{port}/login/", timeout=5)
@@ -149,8 +159,9 @@ def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
             if proc.proc.poll() is not None:
                 break
             time.sleep(0.2)
+    why = _why(proc)  # before stop(), which ends it
     proc.stop()
-    raise RuntimeError(f"daphne did not start:\n{proc.tail()}")
+    raise RuntimeError(f"daphne did not start ({why}):\n{proc.tail()}")
 
 
 def start_redis(tmp_dir: Path) -> tuple[Process, str]:
@@ -165,7 +176,7 @@ def start_redis(tmp_dir: Path) -> tuple[Process, str]:
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
         try:
             redis.Redis.from_url(url).ping()
@@ -174,5 +185,6 @@ def start_redis(tmp_dir: Path) -> tuple[Process, str]:
             if proc.proc.poll() is not None:
                 break
             time.sleep(0.1)
+    why = _why(proc)  # before stop(), which ends it
     proc.stop()
-    raise RuntimeError(f"redis-server did not start:\n{proc.tail()}")
+    raise RuntimeError(f"redis-server did not start ({why}):\n{proc.tail()}")
