@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,26 +111,29 @@ def other_clusters_paused(mine: list[Process]) -> Iterator[None]:
                 os.killpg(proc.proc.pid, signal.SIGCONT)
 
 
-def _why(proc: Process) -> str:
-    code = proc.proc.poll()
-    return f"exited with {code}" if code is not None else f"not ready in {START_DEADLINE} s"
+def _wait_ready(proc: Process, what: str, ready: Callable[[], bool], pause: float = 0.2) -> None:
+    """Until ready() says so; a process that exits, or is not ready by START_DEADLINE, is
+    stopped and reported with the end of its log."""
+    deadline = time.monotonic() + START_DEADLINE
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        if proc.proc.poll() is not None:
+            break
+        time.sleep(pause)
+    code = proc.proc.poll()  # before stop(), which ends it
+    why = f"exited with {code}" if code is not None else f"not ready in {START_DEADLINE} s"
+    proc.stop()
+    raise RuntimeError(f"{what} did not start ({why}):\n{proc.tail()}")
 
 
 def start_qcluster(tmp_dir: Path, queue: str = "", **extra_env: str) -> Process:
     env = process_env(**extra_env, **({"Q_CLUSTER_NAME": queue} if queue else {}))
     name = f"qcluster{queue}" + (f"-{time.monotonic_ns()}" if extra_env else "")
     proc = Process([sys.executable, "manage.py", "qcluster"], tmp_dir / f"{name}.log", env)
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
-        if "running" in proc.log_path.read_text(errors="replace"):
-            STARTED_CLUSTERS.append(proc)
-            return proc
-        if proc.proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    why = _why(proc)  # before stop(), which ends it
-    proc.stop()
-    raise RuntimeError(f"qcluster did not start ({why}):\n{proc.tail()}")
+    _wait_ready(proc, "qcluster", lambda: "running" in proc.log_path.read_text(errors="replace"))
+    STARTED_CLUSTERS.append(proc)
+    return proc
 
 
 def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
@@ -150,18 +153,16 @@ def start_daphne(tmp_dir: Path, **extra_env: str) -> tuple[Process, int]:
         tmp_dir / (f"daphne-{port}.log" if extra_env else "daphne.log"),
         process_env(**extra_env),
     )
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
+
+    def serving() -> bool:
         try:
             requests.get(f"http://127.0.0.1:{port}/login/", timeout=5)
-            return proc, port
+            return True
         except requests.RequestException:  # refused while starting, or slow on its first request
-            if proc.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    why = _why(proc)  # before stop(), which ends it
-    proc.stop()
-    raise RuntimeError(f"daphne did not start ({why}):\n{proc.tail()}")
+            return False
+
+    _wait_ready(proc, "daphne", serving)
+    return proc, port
 
 
 def start_redis(tmp_dir: Path) -> tuple[Process, str]:
@@ -176,15 +177,11 @@ def start_redis(tmp_dir: Path) -> tuple[Process, str]:
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
+    def answering() -> bool:
         try:
-            redis.Redis.from_url(url).ping()
-            return proc, url
+            return bool(redis.Redis.from_url(url).ping())
         except redis.ConnectionError:
-            if proc.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    why = _why(proc)  # before stop(), which ends it
-    proc.stop()
-    raise RuntimeError(f"redis-server did not start ({why}):\n{proc.tail()}")
+            return False
+
+    _wait_ready(proc, "redis-server", answering, pause=0.1)
+    return proc, url
