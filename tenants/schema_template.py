@@ -44,7 +44,7 @@ _LOCK = 0x7261_6474  # advisory lock: one process brings the template up to date
 _SPARE_LOCK = _LOCK + 1  # one creation at a time takes a spare
 
 
-def _migrations_on_disk() -> set[tuple[str, str]]:
+def migrations_on_disk() -> set[tuple[str, str]]:
     # Every app's: a schema records each migration as applied, also those whose operations the
     # router keeps out of tenant schemas.
     found: set[tuple[str, str]] = set()
@@ -59,7 +59,8 @@ def _migrations_on_disk() -> set[tuple[str, str]]:
     return found
 
 
-def _applied(schema: str = TEMPLATE_SCHEMA) -> set[tuple[str, str]]:
+def migrations_applied(schema: str = TEMPLATE_SCHEMA) -> set[tuple[str, str]]:
+    """The (app, name) pairs `schema`'s django_migrations records; none before its first migrate."""
     table = f'"{schema}".django_migrations'
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [table])
@@ -71,7 +72,7 @@ def _applied(schema: str = TEMPLATE_SCHEMA) -> set[tuple[str, str]]:
 
 def template_current() -> bool:
     """Whether the template exists with every migration on disk applied."""
-    return schema_exists(TEMPLATE_SCHEMA) and _migrations_on_disk() <= _applied()
+    return schema_exists(TEMPLATE_SCHEMA) and migrations_on_disk() <= migrations_applied()
 
 
 def template_ensure() -> frozenset[tuple[str, str]]:
@@ -83,12 +84,12 @@ def template_ensure() -> frozenset[tuple[str, str]]:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
                 if not schema_exists(TEMPLATE_SCHEMA):
                     cursor.execute(f'CREATE SCHEMA "{TEMPLATE_SCHEMA}"')
-            if not _migrations_on_disk() <= _applied():  # another process may have done it
+            if not migrations_on_disk() <= migrations_applied():  # another process may have done it
                 call_command(
                     "migrate_schemas", schema_name=TEMPLATE_SCHEMA, interactive=False, verbosity=0
                 )
         connection.set_schema_to_public()
-    return frozenset(_applied())
+    return frozenset(migrations_applied())
 
 
 # Per process: the template's SQL for the migrations it had when it was read.
@@ -132,7 +133,7 @@ def schema_create_from_template(schema_name: str) -> None:
 def spare_schemas() -> list[str]:
     """The spares waiting with every migration on disk applied. Those behind the code (a deploy
     added migrations since they were made) are dropped here: never handed out."""
-    on_disk = _migrations_on_disk()
+    on_disk = migrations_on_disk()
     current = []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -140,7 +141,7 @@ def spare_schemas() -> list[str]:
             [SPARE_PREFIX],
         )
         for (name,) in cursor.fetchall():
-            if on_disk <= _applied(name):
+            if on_disk <= migrations_applied(name):
                 current.append(name)
             else:
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
