@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -216,15 +216,15 @@ class AgentClient:
 
 def compact_batch(users: Sequence[RadiusUser]) -> dict[str, list]:
     """The agent's compact batch body (radius/agent/attributes.py compact_rows reads it)."""
-    sets: dict[RadiusUser, int] = {}
+    sets: dict[tuple, int] = {}
     shared: list[dict[str, Any]] = []
     credentials: list[list] = []
     for user in users:
-        common = replace(user, username="", password="")
-        index = sets.get(common)
+        key = user.shared_key()
+        index = sets.get(key)
         if index is None:
-            index = sets[common] = len(shared)
-            shared.append(common.shared_fields())
+            index = sets[key] = len(shared)
+            shared.append(user.shared_fields())
         credentials.append([user.username, user.password, index])
     return {"shared": shared or [{}], "credentials": credentials}
 

@@ -7,8 +7,9 @@ radius_user(); the agent client sends it in the agent's batch form. No ORM here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 
@@ -54,6 +55,16 @@ class RadiusUser:
     # e.g. billing's walled "renew" list.
     address_list: str | None = None
 
+    def with_credentials(self, username: str, password: str) -> RadiusUser:
+        """This user under another name and password: a batch's vouchers are one template
+        copied. Positionally: dataclasses.replace, which builds a dict of every field first,
+        and the key per user in compact_batch were a quarter of a voucher sync's CPU."""
+        return RadiusUser(username, password, *_shared_of(self))
+
+    def shared_key(self) -> tuple:
+        """Every field but the name and password: equal for users that share their fields."""
+        return _shared_of(self)
+
     def shared_fields(self) -> dict[str, Any]:
         """The agent's fields of the user but its name and password, which the agent's batch
         takes apart (radius.client.compact_batch): what a batch's vouchers share."""
@@ -70,6 +81,11 @@ class RadiusUser:
             "mac_lock": self.mac_lock,
             "address_list": self.address_list,
         }
+
+
+_FIELDS = tuple(field.name for field in fields(RadiusUser))
+assert _FIELDS[:2] == ("username", "password"), _FIELDS  # with_credentials passes them first
+_shared_of = attrgetter(*_FIELDS[2:])
 
 
 def radius_user(

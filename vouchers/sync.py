@@ -65,7 +65,7 @@ def batch_radius_users(batch: VoucherBatch) -> Callable[[str, str], RadiusUser]:
     )
     # Set here, so radius_users_check need not copy each user again to set it.
     template = replace(template, interim_interval=tenant_radius_interim_interval())
-    return lambda username, password: replace(template, username=username, password=password)
+    return template.with_credentials
 
 
 def batch_sync_run(ctx: JobContext) -> dict[str, int]:

@@ -175,11 +175,12 @@ def test_users_of_different_sets_in_one_batch_each_get_their_own_rows(radius_age
     agent = radius_agent()
     owner = RadiusOwner("alpha", "subscription", 7, "subscription 7")
     hour, day = RadiusLimits(time_limit=3600), RadiusLimits(rate_limit="1M/2M")
+    h1 = radius_user(username="h1", password="p1", owner=owner, limits=hour)
     users = [
-        radius_user(username="h1", password="p1", owner=owner, limits=hour),
+        h1,
         radius_user(username="bad name", password="p2", owner=owner, limits=day),
         radius_user(username="d1", password="p3", owner=owner, limits=day, groups=["day"]),
-        radius_user(username="h2", password="p4", owner=owner, limits=hour),
+        h1.with_credentials("h2", "p4"),  # as a batch's vouchers are made from one template
     ]
     with AgentClient(agent.url, agent.token) as client:
         result = client.batch(users)
